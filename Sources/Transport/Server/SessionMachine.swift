@@ -1,0 +1,112 @@
+// The contract between Transport and a protocol: a session state machine is a
+// value fed framed events; it answers with actions and never does I/O itself.
+// Effects (disk, SQLite, DNS) are named by the machine and run by the
+// protocol's `EffectPerformer` off the event loop; their results come back to
+// the machine as another input. Input is paused while an effect runs, so the
+// machine always sees events in order.
+import Logging
+import NIOCore
+
+public enum SessionAction<Effect: Sendable>: Sendable {
+    /// Bytes to write to the peer (flushed before the handler next waits).
+    case send(ByteBuffer)
+    /// How the next bytes are framed.
+    case expect(FramingMode)
+    /// Upgrade the connection to TLS now, after writing what was sent so far.
+    /// Everything the peer sent before the handshake is discarded
+    /// (RFC 3207 §4.2). `tlsEstablished` follows.
+    case startTLS
+    /// Run an effect; input is paused until `completed(_:)` gets its result.
+    case perform(Effect)
+    /// The read timeout from now on (RFC 5321 §4.5.3.2 has one per state).
+    case setReadTimeout(TimeAmount)
+    /// Flush what was sent, then close.
+    case close
+}
+
+/// Who is on the other end, and how they came in.
+public struct ConnectionInfo: Sendable {
+    public let id: UInt64
+    public let service: String
+    public let listener: String
+    public let remoteAddress: SocketAddress?
+    public let localAddress: SocketAddress?
+    public var isTLS: Bool
+    public var tlsProtocol: String?
+    public var tlsCipher: String?
+
+    public init(
+        id: UInt64, service: String, listener: String, remoteAddress: SocketAddress?, localAddress: SocketAddress?,
+        isTLS: Bool
+    ) {
+        self.id = id
+        self.service = service
+        self.listener = listener
+        self.remoteAddress = remoteAddress
+        self.localAddress = localAddress
+        self.isTLS = isTLS
+    }
+
+    /// The peer's IP address as text, or "local" for a Unix socket.
+    public var remoteIP: String {
+        remoteAddress?.ipAddress ?? "local"
+    }
+
+    public var isLoopback: Bool {
+        guard let address = remoteAddress else { return true }
+        switch address {
+        case .v4(let v4):
+            return v4.address.sin_addr.s_addr & 0xFF == 127
+        case .v6:
+            return address.ipAddress == "::1"
+        case .unixDomainSocket:
+            return true
+        }
+    }
+}
+
+public protocol SessionMachine: Sendable {
+    associatedtype Effect: Sendable
+    associatedtype EffectResult: Sendable
+    typealias Action = SessionAction<Effect>
+
+    /// The connection is open (and, for implicit TLS, the handshake is under
+    /// way): typically the greeting.
+    mutating func connected(_ connection: ConnectionInfo) -> [Action]
+    mutating func received(_ event: FrameEvent) -> [Action]
+    mutating func completed(_ result: EffectResult) -> [Action]
+    /// The STARTTLS handshake finished; the session restarts its state as the
+    /// protocol requires (RFC 3207 §4.2: forget EHLO and AUTH).
+    mutating func tlsEstablished(_ connection: ConnectionInfo) -> [Action]
+    /// The read timeout passed: the protocol's goodbye, then `.close`.
+    mutating func timedOut() -> [Action]
+    /// The server is stopping and this session is between commands: the
+    /// protocol's shutdown reply (421, `* BYE`, 400), then `.close`.
+    mutating func shuttingDown() -> [Action]
+}
+
+/// Runs a machine's effects. Called off the event loop; may take its time,
+/// and may write to the peer through `context.output` (for large responses
+/// with backpressure) before returning.
+public protocol EffectPerformer<Machine>: Sendable {
+    associatedtype Machine: SessionMachine
+    func perform(_ effect: Machine.Effect, context: EffectContext) async -> Machine.EffectResult
+}
+
+/// What an effect may use of its session.
+public struct EffectContext: Sendable {
+    public let connection: ConnectionInfo
+    public let logger: Logger
+    public let output: SessionOutput
+}
+
+/// Writes from an effect straight to the peer. Each write completes once
+/// the bytes have left for the socket, so a peer that reads slowly slows the
+/// writer instead of growing a buffer.
+public struct SessionOutput: Sendable {
+    let channel: any Channel
+
+    public func write(_ bytes: ByteBuffer) async throws {
+        try await channel.writeAndFlush(bytes)
+    }
+}
