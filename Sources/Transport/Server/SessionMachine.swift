@@ -52,16 +52,11 @@ public struct ConnectionInfo: Sendable {
         remoteAddress?.ipAddress ?? "local"
     }
 
+    /// True for 127.0.0.0/8, ::1 (also IPv4-mapped) and Unix sockets.
     public var isLoopback: Bool {
         guard let address = remoteAddress else { return true }
-        switch address {
-        case .v4(let v4):
-            return v4.address.sin_addr.s_addr & 0xFF == 127
-        case .v6:
-            return address.ipAddress == "::1"
-        case .unixDomainSocket:
-            return true
-        }
+        if case .unixDomainSocket = address { return true }
+        return address.ipAddress.flatMap(IPAddress.init)?.isLoopback ?? false
     }
 }
 

@@ -54,6 +54,8 @@ public final class TCPServer<Performer: EffectPerformer>: Service, Sendable {
         self.tls = tls
         self.performer = performer
         self.group = group
+        var logger = logger
+        logger[metadataKey: "service"] = "\(service)"
         self.logger = logger
         self.metrics = ServiceMetrics(service: service)
         self.busyReply = busyReply
@@ -96,7 +98,7 @@ public final class TCPServer<Performer: EffectPerformer>: Service, Sendable {
         if listener.implicitTLS && tls == nil {
             throw ListenerError(listener: listener, reason: .tlsNotConfigured)
         }
-        let bootstrap = ServerBootstrap(group: group)
+        var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -108,6 +110,11 @@ public final class TCPServer<Performer: EffectPerformer>: Service, Sendable {
             }
         switch listener.endpoint {
         case .tcp(let host, let port):
+            if host.contains(":") {
+                // "[::]" and "0.0.0.0" are separate listeners in the configuration.
+                bootstrap = bootstrap.serverChannelOption(
+                    ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1)
+            }
             return try await bootstrap.bind(host: host, port: port).get()
         case .unix(let path):
             let channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()

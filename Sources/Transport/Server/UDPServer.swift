@@ -30,6 +30,8 @@ public final class UDPServer: Service, Sendable {
         self.maxInFlight = maxInFlight
         self.respond = respond
         self.group = group
+        var logger = logger
+        logger[metadataKey: "service"] = "\(service)"
         self.logger = logger
         self.metrics = ServiceMetrics(service: service)
     }
