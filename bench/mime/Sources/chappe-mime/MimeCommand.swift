@@ -1,0 +1,1 @@
+../../../../Sources/chappe/MimeCommand.swift
