@@ -93,15 +93,30 @@ public struct EffectContext: Sendable {
     public let connection: ConnectionInfo
     public let logger: Logger
     public let output: SessionOutput
+
+    public init(connection: ConnectionInfo, logger: Logger, output: SessionOutput) {
+        self.connection = connection
+        self.logger = logger
+        self.output = output
+    }
 }
 
 /// Writes from an effect straight to the peer. Each write completes once
 /// the bytes have left for the socket, so a peer that reads slowly slows the
 /// writer instead of growing a buffer.
 public struct SessionOutput: Sendable {
-    let channel: any Channel
+    private let writer: @Sendable (ByteBuffer) async throws -> Void
+
+    /// Writes through `writer` (tests collect the bytes).
+    public init(writer: @escaping @Sendable (ByteBuffer) async throws -> Void) {
+        self.writer = writer
+    }
+
+    init(channel: any Channel) {
+        writer = { bytes in try await channel.writeAndFlush(bytes) }
+    }
 
     public func write(_ bytes: ByteBuffer) async throws {
-        try await channel.writeAndFlush(bytes)
+        try await writer(bytes)
     }
 }
