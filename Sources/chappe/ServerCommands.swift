@@ -38,7 +38,14 @@ struct CheckConfig: ParsableCommand {
 
     @OptionGroup var options: ConfigOption
 
+    @Flag(help: "Print the commented default configuration (what etc/chappe.toml ships with) instead.")
+    var defaults = false
+
     func run() throws {
+        if defaults {
+            print(ConfigSchema.defaultFileText(), terminator: "")
+            return
+        }
         do {
             let configuration = try ConfigurationLocator.load(explicit: options.config)
             print(configuration.effectiveText(), terminator: "")

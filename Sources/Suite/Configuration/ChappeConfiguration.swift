@@ -36,8 +36,8 @@ public struct ChappeConfiguration: Sendable, Equatable {
 
     public let tls: TLSSettings
     public let smtp: SMTPSettings
-    public let pop3: ServiceSettings
-    public let imap: ServiceSettings
+    public let pop3: MailAccessSettings
+    public let imap: MailAccessSettings
     public let nntp: ServiceSettings
     public let ftp: ServiceSettings
     public let http: ServiceSettings
@@ -69,8 +69,8 @@ public struct ChappeConfiguration: Sendable, Equatable {
 
         tls = document.section("tls", doc: TLSSettings.doc) { TLSSettings(reading: &$0) }
         smtp = document.section("smtp", doc: ServiceDefaults.smtp.doc) { SMTPSettings(reading: &$0) }
-        pop3 = document.service(.pop3)
-        imap = document.service(.imap)
+        pop3 = document.section("pop3", doc: ServiceDefaults.pop3.doc) { MailAccessSettings(reading: &$0, .pop3) }
+        imap = document.section("imap", doc: ServiceDefaults.imap.doc) { MailAccessSettings(reading: &$0, .imap) }
         nntp = document.service(.nntp)
         ftp = document.service(.ftp)
         http = document.service(.http)
