@@ -36,12 +36,24 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(name: "MIME"),
         .target(
             name: "MailStore",
             dependencies: [
+                "MIME",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "POP3",
+            dependencies: [
+                "Transport",
+                "MailStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -65,6 +77,7 @@ let package = Package(
             dependencies: [
                 "Suite",
                 "MailStore",
+                "MIME",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -78,7 +91,18 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        .testTarget(name: "MIMETests", dependencies: ["MIME"], exclude: ["Corpus", "Tools", "reference.py"]),
         .testTarget(name: "MailStoreTests", dependencies: ["MailStore"]),
+        .testTarget(
+            name: "POP3Tests",
+            dependencies: [
+                "POP3",
+                "Transport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "SuiteTests", dependencies: ["Suite"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Suite"]),
     ]

@@ -1,0 +1,25 @@
+// The effects a POP3 session asks for, and their results.
+
+public enum POP3Effect: Sendable {
+    /// Check credentials and open the maildrop.
+    case login(username: String, password: String)
+    /// Wait before answering a failed login.
+    case pause(Duration)
+    /// Write "+OK", the message (or its header and `bodyLines` lines of its
+    /// body, for TOP) dot-stuffed, and "." to the client.
+    case send(any POP3Maildrop, index: Int, bodyLines: Int?)
+    /// The UPDATE state: remove the deleted messages.
+    case update(any POP3Maildrop, deleting: [Int])
+}
+
+public enum POP3EffectResult: Sendable {
+    case login(POP3LoginResult)
+    case paused
+    case sent
+    /// Nothing was written; the session goes on with an -ERR.
+    case sendFailed(String)
+    /// Part of the response was written; the session must end.
+    case sendBroken
+    case updated
+    case updateFailed(String)
+}
