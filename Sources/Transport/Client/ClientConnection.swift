@@ -4,6 +4,7 @@
 // `ClientHandler`, so a STARTTLS upgrade can check atomically that no
 // plaintext arrived between the server's reply and the handshake.
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -62,6 +63,7 @@ public final class ClientConnection: Sendable {
         }
         let tlsContext = try implicitTLS.map { try $0.makeContext() }
         let sni = implicitTLS?.sniName(for: host)
+        let made = NIOLockedValueBox<NIOLoopBound<ClientHandler>?>(nil)
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(connectTimeout)
             .channelInitializer { channel in
@@ -74,6 +76,7 @@ public final class ClientConnection: Sendable {
                             NIOSSLClientHandler(context: tlsContext, serverHostname: sni))
                     }
                     try channel.pipeline.syncOperations.addHandler(handler)
+                    made.withLockedValue { $0 = NIOLoopBound(handler, eventLoop: channel.eventLoop) }
                 }
             }
         let channel: any Channel
@@ -84,9 +87,7 @@ public final class ClientConnection: Sendable {
         case .unix(let path):
             channel = try await bootstrap.connect(unixDomainSocketPath: path).get()
         }
-        let handler = try await channel.eventLoop.submit {
-            NIOLoopBound(try channel.pipeline.syncOperations.handler(type: ClientHandler.self), eventLoop: channel.eventLoop)
-        }.get()
+        guard let handler = made.withLockedValue({ $0 }) else { throw ClientError.connectionClosed }
         let connection = ClientConnection(host: host, port: port, channel: channel, handler: handler)
         if tlsContext != nil {
             do {
@@ -254,8 +255,16 @@ final class ClientHandler: ChannelDuplexHandler {
     func waitForHandshake() -> EventLoopFuture<Void> {
         guard let context else { return failedFuture(.connectionClosed) }
         if isTLS { return context.eventLoop.makeSucceededVoidFuture() }
+        if let failure { return context.eventLoop.makeFailedFuture(failure) }
         let promise = context.eventLoop.makePromise(of: Void.self)
         handshake = promise
+        let timer = context.eventLoop.assumeIsolated().scheduleTask(in: readTimeout) { [self] in
+            guard let pending = handshake else { return }
+            handshake = nil
+            pending.fail(ClientError.timedOut)
+            context.close(promise: nil)
+        }
+        promise.futureResult.whenComplete { _ in timer.cancel() }
         return promise.futureResult
     }
 

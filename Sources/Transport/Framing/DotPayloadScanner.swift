@@ -57,7 +57,8 @@ struct DotPayloadScanner: Sendable {
         let count = bytes.count
         var index = 0
         var pendingStart = 0
-        while index < count && output.readableBytes < maxChunkSize {
+        // Room for the longest single write (a CRLF) keeps chunks within maxChunkSize.
+        while index < count && maxChunkSize - output.readableBytes >= 2 {
             switch state {
             case .lineStart:
                 if bytes[index] == .period {
@@ -87,7 +88,7 @@ struct DotPayloadScanner: Sendable {
                 let runEnd = Self.firstLineEndingByte(in: bytes, from: index, limit: maxChunkSize - output.readableBytes)
                 emit(bytes, index..<runEnd, into: &output, options: options)
                 index = runEnd
-                guard index < count, output.readableBytes < maxChunkSize else { break }
+                guard index < count, maxChunkSize - output.readableBytes >= 2 else { break }
                 if bytes[index] == .carriageReturn {
                     pendingStart = index
                     state = .carriageReturn

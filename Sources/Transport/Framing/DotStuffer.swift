@@ -21,6 +21,7 @@ public struct DotStuffer: Sendable {
             var runStart = 0
             for index in 0..<bytes.count {
                 let byte = bytes[index]
+                let afterCR = pendingCR
                 if pendingCR {
                     pendingCR = false
                     if byte != .lineFeed && normalizesLineEndings {
@@ -40,7 +41,7 @@ public struct DotStuffer: Sendable {
                 case .carriageReturn:
                     pendingCR = true
                 case .lineFeed:
-                    if normalizesLineEndings && !(index > 0 ? bytes[index - 1] == .carriageReturn : lastWasCR) {
+                    if normalizesLineEndings && !afterCR {
                         output.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<index]))
                         output.writeInteger(UInt8.carriageReturn)
                         runStart = index
@@ -51,7 +52,6 @@ public struct DotStuffer: Sendable {
                 }
             }
             output.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<bytes.count]))
-            lastWasCR = bytes.last == .carriageReturn
         }
     }
 
@@ -68,8 +68,6 @@ public struct DotStuffer: Sendable {
         output.writeBytes(endMarker)
         self = DotStuffer(normalizesLineEndings: normalizesLineEndings)
     }
-
-    private var lastWasCR = false
 }
 
 private let crlfBytes: [UInt8] = [.carriageReturn, .lineFeed]

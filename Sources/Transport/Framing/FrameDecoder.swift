@@ -31,7 +31,7 @@ public struct FrameDecoder: Sendable {
     private var countedEndPending = false
 
     public init(maxLineLength: Int, lineEndings: LineEndingPolicy, maxChunkSize: Int = Self.defaultChunkSize) {
-        precondition(maxLineLength >= 2 && maxChunkSize >= 1)
+        precondition(maxLineLength >= 2 && maxChunkSize >= 2)
         self.maxLineLength = maxLineLength
         self.lineEndings = lineEndings
         self.maxChunkSize = maxChunkSize
@@ -86,8 +86,10 @@ public struct FrameDecoder: Sendable {
         }
         guard let lf = buffer.firstIndexOfByte(.lineFeed, within: maxLineLength) else {
             if buffer.readableBytes >= maxLineLength {
-                // The line cannot end within the limit: drop what we have and
-                // report once its end arrives, so replies stay in line order.
+                if let lateLF = buffer.firstIndexOfByte(.lineFeed, within: buffer.readableBytes) {
+                    buffer.moveReaderIndex(forwardBy: lateLF + 1)
+                    return .lineTooLong
+                }
                 buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
                 discardingLongLine = true
             }

@@ -34,6 +34,8 @@ final class SessionHandler<Performer: EffectPerformer>: ChannelDuplexHandler {
     private var timeout: Scheduled<Void>?
     private var effectInFlight = false
     private var tlsHandshakeInFlight = false
+    /// An implicit-TLS connection whose handshake has not finished yet.
+    private var awaitingImplicitHandshake: Bool
     private var closing = false
     private var drainRequested = false
     private var readPending = false
@@ -46,6 +48,7 @@ final class SessionHandler<Performer: EffectPerformer>: ChannelDuplexHandler {
         self.machine = machine
         self.performer = performer
         self.connection = connection
+        self.awaitingImplicitHandshake = connection.isTLS
         self.framer = framer
         self.readTimeout = readTimeout
         self.startTLSContext = startTLSContext
@@ -142,7 +145,7 @@ final class SessionHandler<Performer: EffectPerformer>: ChannelDuplexHandler {
     // MARK: - Driving the machine
 
     private var readsPaused: Bool {
-        effectInFlight || tlsHandshakeInFlight || input.readableBytes >= Self.inputHighWater
+        effectInFlight || input.readableBytes >= Self.inputHighWater
             || context?.channel.isWritable == false
     }
 
@@ -205,6 +208,11 @@ final class SessionHandler<Performer: EffectPerformer>: ChannelDuplexHandler {
         closing = true
         timeout?.cancel()
         needsFlush = false
+        // Before a handshake completes, TLS holds every write back: close now.
+        if tlsHandshakeInFlight || awaitingImplicitHandshake {
+            context.close(promise: nil)
+            return
+        }
         // Close after the last write has left, so the goodbye is not lost.
         context.writeAndFlush(wrapOutboundOut(ByteBuffer())).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
@@ -265,6 +273,7 @@ final class SessionHandler<Performer: EffectPerformer>: ChannelDuplexHandler {
     private func tlsHandshakeCompleted(_ context: ChannelHandlerContext) {
         let tlsVersion = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self).tlsVersion
         connection.isTLS = true
+        awaitingImplicitHandshake = false
         connection.tlsProtocol = tlsVersion.map { "\($0)" }
         logger[metadataKey: "tls"] = "\(connection.tlsProtocol ?? "yes")"
         guard tlsHandshakeInFlight else { return }

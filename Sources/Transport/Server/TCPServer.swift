@@ -197,7 +197,10 @@ public final class TCPServer<Performer: EffectPerformer>: Service, Sendable {
             logger.notice("closing \(stragglers.count) sessions still open after the drain timeout")
         }
         for channel in stragglers {
-            try? await channel.close()
+            channel.close(promise: nil)
+            // Callbacks run in the order added: once this one fires, the
+            // session's own close callback (releasing its caps) has run.
+            try? await channel.closeFuture.get()
         }
     }
 
