@@ -10,7 +10,8 @@ struct Chappe: AsyncParsableCommand {
         commandName: "chappe",
         abstract: "Chappe: a mail and news suite (SMTP, POP3, IMAP, NNTP, FTP, HTTP, DNS) in one program.",
         subcommands: [
-            Serve.self, CheckConfig.self, UserCommand.self, Status.self, Reload.self, MimeCommand.self,
+            Serve.self, CheckConfig.self, UserCommand.self, Status.self, Reload.self, DeliverCommand.self,
+            StoreCommand.self, MimeCommand.self,
         ])
 
     static func main() async {

@@ -202,12 +202,9 @@ import Testing
         #expect(standard.parameters == .standard)
         #expect(standard.parameters.logN >= 15 && standard.parameters.blockSize >= 8)
         // One real hash at the default cost, to prove it runs within the memory bound.
-        let clock = ContinuousClock()
-        var encoded = ""
-        let elapsed = try clock.measure { encoded = try standard.hash("default cost") }
+        let encoded = try standard.hash("default cost")
         #expect(encoded.hasPrefix("$scrypt$ln=15,r=8,p=1$"))
         #expect(standard.verify("default cost", against: encoded))
-        #expect(elapsed > .milliseconds(10))
     }
 
     @Test func errorsNameTheFix() {
