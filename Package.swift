@@ -61,6 +61,7 @@ let package = Package(
             dependencies: [
                 "Transport",
                 "MailStore",
+                "POP3",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -89,10 +90,14 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "MIMETests", dependencies: ["MIME"], exclude: ["Corpus", "Tools", "reference.py"]),
-        .testTarget(name: "MailStoreTests", dependencies: ["MailStore"]),
+        .testTarget(
+            name: "MailStoreTests",
+            dependencies: ["MailStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "POP3Tests",
             dependencies: [
@@ -104,6 +109,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SuiteTests", dependencies: ["Suite"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["Suite"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Suite", "MailStore"], exclude: ["Scripts"]),
     ]
 )

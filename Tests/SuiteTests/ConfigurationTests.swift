@@ -74,7 +74,7 @@ struct DefaultsTests {
         #expect(config.smtp.maxLineLength == 1000)
         #expect(config.imap.maxLineLength == 65536)
         #expect(config.nntp.maxLineLength == 1000)
-        for service in [config.smtp.service, config.pop3, config.imap, config.nntp, config.ftp, config.http] {
+        for service in [config.smtp.service, config.pop3.service, config.imap.service, config.nntp, config.ftp, config.http] {
             #expect(service.enabled)
             #expect(service.maxConnections == 200)
             #expect(service.maxConnectionsPerClient == 20)
@@ -266,5 +266,30 @@ struct EffectiveTextTests {
         let loaded = try ChappeConfiguration.load(file: repositoryEtcDirectory + "/chappe.toml")
         #expect(loaded.effectiveText().hasPrefix("# Effective configuration of chappe, read from \""))
         #expect(try ChappeConfiguration.defaults(baseDirectory: "/").effectiveText().contains("built-in defaults"))
+    }
+}
+
+@Suite("mail-access login guards")
+struct MailAccessSettingsTests {
+    @Test func defaultsRefusePlaintextAndDelayFailures() throws {
+        let config = try ChappeConfiguration.defaults(baseDirectory: "/srv/chappe/etc")
+        for settings in [config.pop3, config.imap] {
+            #expect(!settings.allowPlaintextLoopback)
+            #expect(settings.authFailureDelay == .seconds(2))
+            #expect(settings.maxAuthFailures == 3)
+        }
+    }
+
+    @Test func valuesAreReadAndChecked() throws {
+        let config = try ChappeConfiguration.parse(
+            toml: "[pop3]\nallow_plaintext_loopback = true\nauth_failure_delay = \"0s\"\nmax_auth_failures = 5\n",
+            baseDirectory: "/srv", sourceName: "test.toml")
+        #expect(config.pop3.allowPlaintextLoopback)
+        #expect(config.pop3.authFailureDelay == .zero)
+        #expect(config.pop3.maxAuthFailures == 5)
+        #expect(throws: ConfigurationError.self) {
+            try ChappeConfiguration.parse(
+                toml: "[imap]\nmax_auth_failures = 0\n", baseDirectory: "/srv", sourceName: "test.toml")
+        }
     }
 }

@@ -98,7 +98,12 @@ extension TimeAmount {
     }
 }
 
-extension TCPServer: BindableService {
+/// A service that can describe itself for `chappe status`.
+protocol SummarizedService {
+    var summary: ServiceSummary { get }
+}
+
+extension TCPServer: BindableService, SummarizedService {
     public func bindListeners() async throws {
         try await bind()
     }

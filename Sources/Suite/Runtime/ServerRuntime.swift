@@ -3,6 +3,7 @@
 // configuration is invalid or a port cannot be bound, 1 on other failures.
 import Foundation
 import Logging
+import MailStore
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
@@ -82,8 +83,16 @@ public enum ServerRuntime {
             throw ServeFailure(status: 2, description: "\(error)")
         }
 
+        let accounts: AccountStore
+        do {
+            accounts = try AccountStore(path: (dataDirectory as NSString).appendingPathComponent("accounts.sqlite"))
+        } catch {
+            throw ServeFailure(status: 1, description: "\(error)")
+        }
+        let stores = UserStoreRegistry(dataDirectory: dataDirectory)
         let catalog = ServiceCatalog(
-            configuration: configuration, tls: tls.context, group: group, logger: logger, state: state)
+            configuration: configuration, tls: tls.context, group: group, logger: logger, state: state,
+            accounts: accounts, stores: stores)
         let services = catalog.services(only: options.only)
 
         var bound: [any BindableService] = []
@@ -122,6 +131,7 @@ public enum ServerRuntime {
         } catch {
             throw ServeFailure(status: 1, description: "\(error)")
         }
+        await stores.closeAll()
         ControlSocket.remove(dataDirectory: dataDirectory)
         logger.notice("chappe stopped")
     }

@@ -1,9 +1,12 @@
 // The services `chappe serve` can run, built from the configuration. Each
 // protocol issue adds its service here; a service that is enabled in the
 // configuration but not part of this build is reported, not faked.
+import Foundation
 import Logging
+import MailStore
 import NIOCore
 import NIOSSL
+import POP3
 import Transport
 
 struct ServiceCatalog {
@@ -12,6 +15,8 @@ struct ServiceCatalog {
     let group: any EventLoopGroup
     let logger: Logger
     let state: ServerState
+    let accounts: AccountStore
+    let stores: UserStoreRegistry
 
     /// The services to run: the enabled ones, restricted to `only` when given.
     func services(only: Set<String>?) -> [any BindableService] {
@@ -19,6 +24,9 @@ struct ServiceCatalog {
         for name in ServerRuntime.serviceNames {
             guard only?.contains(name) ?? true, isEnabled(name) else { continue }
             if let service = build(name) {
+                if let summary = (service as? any SummarizedService)?.summary {
+                    state.register(summary)
+                }
                 built.append(service)
             } else {
                 logger.notice("service \(name) is enabled but not available in this version of chappe")
@@ -41,6 +49,23 @@ struct ServiceCatalog {
     }
 
     private func build(_ name: String) -> (any BindableService)? {
-        nil
+        let drain = configuration.shutdownTimeout
+        switch name {
+        case "pop3":
+            let settings = configuration.pop3
+            let pop3 = POP3Configuration(
+                hostname: configuration.hostname, allowPlaintextOnLoopback: settings.allowPlaintextLoopback,
+                startTLSAvailable: true, authFailureDelay: settings.authFailureDelay,
+                maxAuthFailures: settings.maxAuthFailures)
+            // RFC 1939 asks for CRLF; clients that end lines with LF alone are tolerated.
+            return POP3Server.make(
+                configuration: pop3,
+                listeners: settings.service.listenerSpecs(section: "pop3", plainName: "pop3", tlsName: "pop3s"),
+                limits: settings.service.sessionLimits(lineEndings: .tolerateBareLF, drainTimeout: drain),
+                tls: tls, backend: StoreMaildropBackend(accounts: accounts, stores: stores), group: group,
+                logger: logger)
+        default:
+            return nil
+        }
     }
 }

@@ -52,18 +52,25 @@ final class Sandbox {
     var configFile: URL { etc.appendingPathComponent("chappe.toml") }
     var spool: URL { root.appendingPathComponent("spool") }
 
+    /// The body of each service section to enable ("pop3": "listen = [...]"),
+    /// written in place of `enabled = false`.
+    let services: [String: String]
+    let hostname: String
+
     /// `extra` is appended to a configuration with every protocol service
-    /// disabled, so tests bind nothing they do not ask for.
-    init(extra: String = "") throws {
+    /// disabled but those in `services`, so tests bind nothing they do not ask for.
+    init(extra: String = "", services: [String: String] = [:], hostname: String = "mail.sandbox.test") throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("chappe-it-\(UUID().uuidString.prefix(8))")
+        self.services = services
+        self.hostname = hostname
         try FileManager.default.createDirectory(at: etc, withIntermediateDirectories: true)
         try writeConfig(extra: extra)
     }
 
     func writeConfig(extra: String = "", raw: String? = nil) throws {
-        let services = ["smtp", "pop3", "imap", "nntp", "ftp", "http", "dns"]
-        let text = raw ?? ("data_dir = \"../spool\"\nhostname = \"mail.sandbox.test\"\nshutdown_timeout = \"2s\"\n"
-            + extra + "\n" + services.map { "[\($0)]\nenabled = false\n" }.joined())
+        let names = ["smtp", "pop3", "imap", "nntp", "ftp", "http", "dns"]
+        let text = raw ?? ("data_dir = \"../spool\"\nhostname = \"\(hostname)\"\nshutdown_timeout = \"2s\"\n"
+            + extra + "\n" + names.map { "[\($0)]\n" + (services[$0] ?? "enabled = false") + "\n" }.joined())
         try text.write(to: configFile, atomically: true, encoding: .utf8)
     }
 
