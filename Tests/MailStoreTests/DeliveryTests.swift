@@ -43,7 +43,7 @@ import Testing
         #expect(files.count == 1)
         #expect(sandbox.files("tmp").isEmpty)
         let name = try #require(files.first)
-        #expect(name.hasSuffix(".test.host,S=\(message.count)"))
+        #expect(name.hasSuffix(".test.host,W=\(message.count),S=\(message.count)"))
         #expect(name.contains("D" + MaildirFileName.deliveryHash("q1")))
         #expect(sandbox.messageFiles().first?.bytes == message)
         let attributes = try FileManager.default.attributesOfItem(atPath: sandbox.maildir + "/new/" + name)

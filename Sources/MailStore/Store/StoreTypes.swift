@@ -138,7 +138,15 @@ public struct MailboxStatus: Sendable, Hashable {
 /// What sessions need to list a mailbox: one row per message, in UID order.
 public struct MessageSummary: Sendable, Hashable {
     public var uid: UInt32
+    /// The size of the file in the Maildir, in octets: what quotas and mailbox totals count.
     public var size: Int
+    /// The size on the wire, in octets: the message with every line ending sent as CRLF
+    /// (a bare LF, and a bare CR, become CRLF; as `DotStuffer(normalizesLineEndings:)`
+    /// sends them), without dot-stuffing or terminator. POP3 LIST/STAT (RFC 1939 §5) and
+    /// IMAP RFC822.SIZE (RFC 9051 §7.5.2) report this; it equals `size` for a message
+    /// stored with CRLF. (Only a row indexed by a version before wire sizes, whose file
+    /// cannot be read, reports `size` here; `check()` fills the rest.)
+    public var wireSize: Int
     public var internalDate: Date
     public var flags: MessageFlags
     public var keywords: [String]

@@ -64,7 +64,9 @@ private final class StoreMaildrop: POP3Maildrop {
         self.store = store
         self.lock = lock
         uids = summaries.map(\.uid)
-        messages = summaries.map { POP3MessageInfo(size: $0.size, uniqueID: Self.uniqueID(baseName: $0.baseName)) }
+        // RFC 1939 §5, §11: LIST and STAT give the size as sent, and RETR sends every
+        // bare LF or CR as CRLF (POP3Performer), so the wire size, not the file's size.
+        messages = summaries.map { POP3MessageInfo(size: $0.wireSize, uniqueID: Self.uniqueID(baseName: $0.baseName)) }
     }
 
     func read(_ index: Int) async throws -> ByteBuffer {

@@ -48,10 +48,13 @@ extension UserStore {
         return changes
     }
 
+    /// A row as sessions see it. A wire size still unknown (a row indexed before wire
+    /// sizes were kept, whose file could not be read) is given as the file size.
     static func summary(_ row: MessageRow, folder: String) -> MessageSummary {
         MessageSummary(
-            uid: row.uid, size: row.size, internalDate: row.internalDate, flags: row.flags, keywords: row.keywords,
-            modSeq: row.modSeq, isRecent: row.recent, path: folder + "/" + row.relativePath, baseName: row.baseName)
+            uid: row.uid, size: row.size, wireSize: row.wireSize ?? row.size, internalDate: row.internalDate,
+            flags: row.flags, keywords: row.keywords, modSeq: row.modSeq, isRecent: row.recent,
+            path: folder + "/" + row.relativePath, baseName: row.baseName)
     }
 
     /// A stream of the changes to `mailbox` after `cursor` (by default, from now on),

@@ -53,8 +53,11 @@ struct MessageRow: Sendable, Hashable {
     var recent: Bool
     var modSeq: UInt64
     var deliveryHash: String?
+    /// Octets with CRLF line endings; nil for a row indexed before wire sizes were kept
+    /// and not filled in yet (see `UserStore.fillWireSizes`).
+    var wireSize: Int?
 
-    static let columns = "id, mailbox_id, uid, base_name, subdir, file_name, size, internal_date, flags, keywords, recent, modseq, delivery_hash"
+    static let columns = "id, mailbox_id, uid, base_name, subdir, file_name, size, internal_date, flags, keywords, recent, modseq, delivery_hash, wire_size"
 
     init(row: Row) {
         id = row["id"]
@@ -70,6 +73,7 @@ struct MessageRow: Sendable, Hashable {
         recent = row["recent"]
         modSeq = UInt64(max(0, row["modseq"] as Int64))
         deliveryHash = row["delivery_hash"]
+        wireSize = row["wire_size"]
     }
 
     var relativePath: String { subdir + "/" + fileName }
@@ -80,7 +84,10 @@ struct NewMessage: Sendable {
     var baseName: String
     var subdir: String
     var fileName: String
+    /// The file's size.
     var size: Int
+    /// The octets sent with CRLF line endings (`WireSize`).
+    var wireSize: Int
     var internalDate: Date
     var flags: MessageFlags
     var keywords: [String]
@@ -245,15 +252,15 @@ enum IndexDatabase {
             sql: """
                 INSERT INTO message(mailbox_id, uid, base_name, subdir, file_name, size, internal_date, flags, keywords,
                     recent, modseq, delivery_hash, header_size, sent_date, subject, from_text, to_text, cc_text, bcc_text,
-                    message_id, in_reply_to, envelope, body_structure)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    message_id, in_reply_to, envelope, body_structure, wire_size)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 mailboxID, uid, message.baseName, message.subdir, message.fileName, message.size,
                 message.internalDate.timeIntervalSince1970, message.flags.rawValue, Keyword.encode(message.keywords),
                 message.recent, modSeq, message.deliveryHash, analysis.headerSize, analysis.sentDate?.timeIntervalSince1970,
                 analysis.subject, analysis.from, analysis.to, analysis.cc, analysis.bcc, analysis.messageID,
-                analysis.inReplyTo, envelope, structure,
+                analysis.inReplyTo, envelope, structure, message.wireSize,
             ])
         let rowID = db.lastInsertedRowID
         try db.execute(

@@ -8,8 +8,11 @@
 //   message(id, mailbox_id, uid, base_name, subdir, file_name, size, internal_date,
 //           flags, keywords, recent, modseq, delivery_hash, header_size, sent_date,
 //           subject, from_text, to_text, cc_text, bcc_text, message_id, in_reply_to,
-//           envelope JSON, body_structure JSON)
+//           envelope JSON, body_structure JSON, wire_size)
 //           UNIQUE(mailbox_id, uid), UNIQUE(mailbox_id, base_name)
+//           size is the file's size (quota, total_size); wire_size the octets POP3 and
+//           IMAP send, CRLF line endings (WireSize.swift); NULL only for rows indexed
+//           before "v2-wire-size", until `check()` or a listing fills it in
 //   message_text FTS5(headers, body; trigram, detail=none)  lowercased text; rowid = message.id
 //   delivery(hash, state pending|done, mailbox_id, base_name, uid, uidvalidity, size, created)
 //   expunged(mailbox_id, uid, modseq)          the expunge log (CONDSTORE/QRESYNC, IDLE)
@@ -19,6 +22,8 @@
 // change to a message or an expunge takes modseq = ++mailbox.highestmodseq in the same
 // transaction; flags and keywords of a message in cur/ agree with its file name's info
 // (the store renames the file in the transaction that changes the row).
+//
+// Migrations are only ever added, never edited: an index that ran one keeps it.
 
 import GRDB
 
@@ -96,6 +101,12 @@ enum IndexSchema {
                     DELETE FROM message_text WHERE rowid = OLD.id;
                 END;
                 """)
+        }
+        // The wire size of each message. Existing rows get NULL: filling them needs the
+        // files (or their W= hints), which a migration does not read; `check()` fills
+        // every NULL, and `messages(in:)` / `messageDetails(in:)` fill those they list.
+        migrator.registerMigration("v2-wire-size") { db in
+            try db.execute(sql: "ALTER TABLE message ADD COLUMN wire_size INTEGER")
         }
         return migrator
     }

@@ -3,11 +3,15 @@
 //
 // A name is "BASE" in new/ and "BASE:2,LETTERS" in cur/ (the Maildir "info", cr.yp.to
 // maildir.html). The store writes
-//     SECONDS.M<micro>P<pid>Q<count>[D<hash>].HOST,S=<size>
+//     SECONDS.M<micro>P<pid>Q<count>[D<hash>].HOST,W=<wire size>,S=<size>
 // — the usual "time.unique.host", unique per process by pid and counter, with Dovecot's
-// ",S=" size. D<hash> (32 hex digits: SHA-256 of the delivery id, truncated) marks a
-// delivery, so that a file renamed into new/ before a crash is recognised as that
-// delivery when the index is rebuilt. The base name is stable: only the info changes.
+// ",S=" (the file's size) and ",W=" (its size with CRLF line endings, see WireSize.swift;
+// Dovecot's "virtual size"). Dovecot writes S= first but reads both in any order (each
+// ends at ",", ":" or the end of the name); here ",S=" stays last, as in the names
+// written before W= existed, for readers that look for the size at the end. D<hash> (32
+// hex digits: SHA-256 of the delivery id, truncated) marks a delivery, so that a file
+// renamed into new/ before a crash is recognised as that delivery when the index is
+// rebuilt. The base name is stable: only the info changes.
 //
 // Info letters, in ASCII order as the Maildir spec wants: D \Draft, F \Flagged, P
 // $Forwarded ("passed"), R \Answered, S \Seen, T \Deleted ("trashed"). Other letters
@@ -105,27 +109,47 @@ struct MaildirFileName: Sendable, Hashable {
     }
 
     /// The size from a ",S=<n>" part (Dovecot and this store write it).
-    var sizeHint: Int? {
-        guard let range = baseName.range(of: ",S=", options: .backwards) else { return nil }
-        return Int(baseName[range.upperBound...].prefix { $0.isASCII && $0.isNumber })
+    var sizeHint: Int? { numberHint(",S=") }
+
+    /// The wire size from a ",W=<n>" part (Dovecot and this store write it).
+    var wireSizeHint: Int? { numberHint(",W=") }
+
+    /// The wire size the name states, when it can be believed for a file of `size`
+    /// octets: the name's S= must be that size (a file changed after it was named has
+    /// stale hints), and W= must lie between the size and twice it.
+    func trustedWireSize(forFileSize size: Int) -> Int? {
+        guard sizeHint == size, let wire = wireSizeHint, wire >= size, wire <= 2 * size else { return nil }
+        return wire
+    }
+
+    /// The decimal number after the last `marker` in the base name, when it ends the
+    /// name or is followed by another "," field (as Dovecot reads them).
+    private func numberHint(_ marker: String) -> Int? {
+        guard let range = baseName.range(of: marker, options: .backwards) else { return nil }
+        let rest = baseName[range.upperBound...]
+        let digits = rest.prefix { $0.isASCII && $0.isNumber }
+        guard !digits.isEmpty, digits.endIndex == rest.endIndex || rest[digits.endIndex] == "," else { return nil }
+        return Int(digits)
     }
 
     // MARK: - Making names
 
     private static let counter = Atomic<Int>(0)
 
-    /// A new unique base name for a file written now.
-    static func makeBaseName(now: Date, hostname: String, size: Int, deliveryHash: String?) -> String {
+    /// A new unique base name for a file written now; ",W=" is left out when the wire
+    /// size is not known (a copy of a message indexed before wire sizes were kept).
+    static func makeBaseName(now: Date, hostname: String, size: Int, wireSize: Int? = nil, deliveryHash: String?) -> String {
         let seconds = Int(now.timeIntervalSince1970.rounded(.down))
         let micro = Int((now.timeIntervalSince1970 - Double(seconds)) * 1_000_000)
         let count = counter.add(1, ordering: .relaxed).newValue
         let pid = ProcessInfo.processInfo.processIdentifier
         let delivery = deliveryHash.map { "D" + $0 } ?? ""
-        return "\(seconds).M\(micro)P\(pid)Q\(count)\(delivery).\(sanitizedHost(hostname)),S=\(size)"
+        let wire = wireSize.map { ",W=\($0)" } ?? ""
+        return "\(seconds).M\(micro)P\(pid)Q\(count)\(delivery).\(sanitizedHost(hostname))\(wire),S=\(size)"
     }
 
     /// Maildir: "/" and ":" in the host name are written as \057 and \072; "," too (\054)
-    /// so that ",S=" stays unambiguous.
+    /// so that ",S=" and ",W=" stay unambiguous.
     static func sanitizedHost(_ hostname: String) -> String {
         var out = ""
         for character in hostname {

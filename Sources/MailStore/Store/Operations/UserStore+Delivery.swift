@@ -3,7 +3,8 @@
 // Steps, each one atomic (docs/SPOOL.md, "Delivery"):
 //   1. write transaction: the delivery id's row. "done" → return the first result;
 //      "pending" (an earlier attempt crashed) → resume with its file name; none → check
-//      the quota and insert "pending" with a new base name carrying D<hash>.
+//      the quota and insert "pending" with a new base name carrying D<hash> and the
+//      sizes (S= the file, W= the wire size, counted before this step).
 //   2. the message into FOLDER/tmp/, fsynced; renamed into new/ (cur/ when it has flags);
 //      the directory fsynced. A resumed attempt first looks for the file in new/ and cur/
 //      and skips this step when the earlier attempt got that far.
@@ -27,12 +28,16 @@ extension UserStore {
     ) async throws(StoreError) -> DeliveryResult {
         let name = try MailboxName.validated(mailbox)
         for keyword in keywords where !Keyword.isValid(keyword) { throw .invalidKeyword(keyword) }
-        let bytes: [UInt8]
-        switch source {
-        case .bytes(let given): bytes = given
-        case .file(let url):
-            let fileSystem = self.fileSystem
-            bytes = try await blocking { try fileSystem.readFile(url.path) }
+        // The bytes and their wire size (for the W= in the name and the index), both
+        // off the caller's thread.
+        let fileSystem = self.fileSystem
+        let (bytes, wireSize) = try await blocking { () throws -> ([UInt8], Int) in
+            let bytes: [UInt8]
+            switch source {
+            case .bytes(let given): bytes = given
+            case .file(let url): bytes = try fileSystem.readFile(url.path)
+            }
+            return (bytes, WireSize.of(bytes))
         }
         let hash = MaildirFileName.deliveryHash(deliveryID)
         let now = options.clock()
@@ -52,7 +57,8 @@ extension UserStore {
             }
             let row = try IndexDatabase.requireMailbox(db, named: name)
             try Self.enforce(quota, adding: bytes.count, db)
-            let base = MaildirFileName.makeBaseName(now: now, hostname: hostname, size: bytes.count, deliveryHash: hash)
+            let base = MaildirFileName.makeBaseName(
+                now: now, hostname: hostname, size: bytes.count, wireSize: wireSize, deliveryHash: hash)
             try db.execute(
                 sql: "INSERT INTO delivery(hash, state, mailbox_id, base_name, size, created) VALUES (?, 'pending', ?, ?, ?, ?)",
                 arguments: [hash, row.id, base, bytes.count, now.timeIntervalSince1970])
@@ -68,7 +74,6 @@ extension UserStore {
             try fault?(.recorded)
             // Step 2: the file.
             let folder = folderPath(target.mailbox)
-            let fileSystem = self.fileSystem
             let maxText = options.maxIndexedTextBytes
             let resuming: Bool = if case .resume = plan { true } else { false }
             let name = MaildirFileName(baseName: target.baseName, info: nil)
@@ -104,8 +109,8 @@ extension UserStore {
                 }
                 let message = NewMessage(
                     baseName: target.baseName, subdir: file.subdir, fileName: file.name.fileName, size: bytes.count,
-                    internalDate: date, flags: flags.union(flagsInName), keywords: Keyword.normalized(keywords + keywordsInName),
-                    recent: true, deliveryHash: hash, analysis: analysis)
+                    wireSize: wireSize, internalDate: date, flags: flags.union(flagsInName),
+                    keywords: Keyword.normalized(keywords + keywordsInName), recent: true, deliveryHash: hash, analysis: analysis)
                 let (uid, _) = try IndexDatabase.insertMessage(db, mailboxID: mailboxRow.id, message)
                 try db.execute(
                     sql: """

@@ -88,7 +88,8 @@ extension UserStore {
         let copies = try await blocking { () throws -> [(MessageRow, MaildirFileName)] in
             var copies: [(MessageRow, MaildirFileName)] = []
             for row in rows {
-                let base = MaildirFileName.makeBaseName(now: now, hostname: hostname, size: row.size, deliveryHash: nil)
+                let base = MaildirFileName.makeBaseName(
+                    now: now, hostname: hostname, size: row.size, wireSize: row.wireSize, deliveryHash: nil)
                 let name = MaildirFileName(baseName: base, info: nil).withFlags(row.flags, keywords: row.keywords)
                 if try Self.linkOrCopy(row, from: sourceFolder, to: targetFolder + "/cur/" + name.fileName, fileSystem) {
                     copies.append((row, name))
@@ -159,10 +160,10 @@ extension UserStore {
             sql: """
                 INSERT INTO message(mailbox_id, uid, base_name, subdir, file_name, size, internal_date, flags, keywords,
                     recent, modseq, delivery_hash, header_size, sent_date, subject, from_text, to_text, cc_text, bcc_text,
-                    message_id, in_reply_to, envelope, body_structure)
+                    message_id, in_reply_to, envelope, body_structure, wire_size)
                 SELECT ?, ?, ?, ?, ?, size, internal_date, flags, keywords, 1, ?, \(keepsDeliveryHash ? "delivery_hash" : "NULL"),
                     header_size, sent_date, subject, from_text, to_text, cc_text, bcc_text, message_id, in_reply_to,
-                    envelope, body_structure
+                    envelope, body_structure, wire_size
                 FROM message WHERE id = ?
                 """,
             arguments: [mailboxID, uid, baseName, subdir, fileName, modSeq, row.id])

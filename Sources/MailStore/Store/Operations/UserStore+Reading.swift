@@ -43,24 +43,26 @@ extension UserStore {
     // MARK: - Listing
 
     /// The messages of a mailbox in UID order (all, or those of `uids` that exist).
+    /// Rows indexed before wire sizes were kept get theirs now (`completingWireSizes`).
     public func messages(in mailbox: String, uids: [UInt32]? = nil) async throws(StoreError) -> [MessageSummary] {
         let name = try MailboxName.validated(mailbox)
         let folder = folderPath(name)
-        return try await read { db in
+        let rows = try await read { db in
             let mailboxRow = try IndexDatabase.requireMailbox(db, named: name)
-            return try IndexDatabase.messages(db, mailboxID: mailboxRow.id, uids: uids).map { Self.summary($0, folder: folder) }
+            return try IndexDatabase.messages(db, mailboxID: mailboxRow.id, uids: uids)
         }
+        return try await completingWireSizes(rows, mailbox: name).map { Self.summary($0, folder: folder) }
     }
 
     /// Messages with their envelope and body structure (FETCH ENVELOPE, BODYSTRUCTURE).
     public func messageDetails(in mailbox: String, uids: [UInt32]? = nil) async throws(StoreError) -> [MessageDetails] {
         let name = try MailboxName.validated(mailbox)
         let folder = folderPath(name)
-        return try await read { db in
+        let found = try await read { db -> [(MessageRow, StoredEnvelope, StoredBodyPart, Int)] in
             let mailboxRow = try IndexDatabase.requireMailbox(db, named: name)
             let wanted = uids.map { Set($0) }
             let decoder = JSONDecoder()
-            var out: [MessageDetails] = []
+            var out: [(MessageRow, StoredEnvelope, StoredBodyPart, Int)] = []
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT \(MessageRow.columns), envelope, body_structure, header_size FROM message WHERE mailbox_id = ? ORDER BY uid",
                 arguments: [mailboxRow.id])
@@ -69,11 +71,14 @@ extension UserStore {
                 if let wanted, !wanted.contains(message.uid) { continue }
                 let envelope = try decoder.decode(StoredEnvelope.self, from: Data((row["envelope"] as String).utf8))
                 let structure = try decoder.decode(StoredBodyPart.self, from: Data((row["body_structure"] as String).utf8))
-                out.append(MessageDetails(
-                    summary: Self.summary(message, folder: folder), envelope: envelope, bodyStructure: structure,
-                    headerSize: row["header_size"]))
+                out.append((message, envelope, structure, row["header_size"]))
             }
             return out
+        }
+        let rows = try await completingWireSizes(found.map(\.0), mailbox: name)
+        return zip(rows, found).map { row, parsed in
+            MessageDetails(
+                summary: Self.summary(row, folder: folder), envelope: parsed.1, bodyStructure: parsed.2, headerSize: parsed.3)
         }
     }
 

@@ -6,7 +6,10 @@
 // the time in their names), its flags from its name, its delivery id from D<hash>; a row
 // without a file is expunged (logged with a MODSEQ like any expunge); a file whose info
 // changed gives its flags to the row (new MODSEQ). Keywords other than $Forwarded are
-// only in the index, so a rebuilt index has none.
+// only in the index, so a rebuilt index has none. A new file's wire size is counted
+// from the bytes read for parsing (a W= in its name is not needed); rows indexed before
+// wire sizes were kept get theirs from their name's W= when its S= matches the file,
+// else from the file (`fillWireSizes`). Files are never renamed to add a W=.
 //
 // Each mailbox is done in three phases so that no write transaction waits on parsing:
 // list the folder, read and parse the unknown files, then one write transaction that
@@ -24,6 +27,8 @@ public struct ReconcileReport: Sendable, Hashable, CustomStringConvertible {
         public var expunged = 0
         public var flagsUpdated = 0
         public var deliveriesRecovered = 0
+        /// Rows indexed before wire sizes were kept that got theirs now.
+        public var wireSizesFilled = 0
         public init() {}
     }
 
@@ -43,6 +48,7 @@ public struct ReconcileReport: Sendable, Hashable, CustomStringConvertible {
     public var messagesExpunged: Int { mailboxes.values.reduce(0) { $0 + $1.expunged } }
     public var flagsUpdated: Int { mailboxes.values.reduce(0) { $0 + $1.flagsUpdated } }
 
+    /// Nothing disagreed between index and Maildir (wire sizes filled in do not count).
     public var isEmpty: Bool {
         mailboxesAdded.isEmpty && mailboxesRemoved.isEmpty && messagesAdded == 0 && messagesExpunged == 0 && flagsUpdated == 0
     }
@@ -54,12 +60,13 @@ public struct ReconcileReport: Sendable, Hashable, CustomStringConvertible {
         for name in mailboxesAdded { lines.append("mailbox \(name): added (folder found without index entry)") }
         for name in mailboxesRemoved { lines.append("mailbox \(name): removed (folder is gone)") }
         for (name, report) in mailboxes.sorted(by: { $0.key < $1.key })
-        where report.added + report.expunged + report.flagsUpdated > 0 {
+        where report.added + report.expunged + report.flagsUpdated + report.wireSizesFilled > 0 {
             var parts: [String] = []
             if report.added > 0 { parts.append("\(report.added) added") }
             if report.deliveriesRecovered > 0 { parts.append("\(report.deliveriesRecovered) interrupted deliveries completed") }
             if report.expunged > 0 { parts.append("\(report.expunged) expunged (files gone)") }
             if report.flagsUpdated > 0 { parts.append("\(report.flagsUpdated) flags taken from file names") }
+            if report.wireSizesFilled > 0 { parts.append("\(report.wireSizesFilled) wire sizes recorded") }
             lines.append("mailbox \(name): " + parts.joined(separator: ", "))
         }
         if temporaryFilesRemoved > 0 { lines.append("\(temporaryFilesRemoved) stale files removed from tmp/") }
@@ -86,7 +93,8 @@ extension UserStore {
             }
             try await reconcileMailboxes(&report)
             for mailbox in try await read({ db in try IndexDatabase.allMailboxes(db).map(\.name) }) {
-                let mailboxReport = try await reconcile(mailbox: mailbox)
+                var mailboxReport = try await reconcile(mailbox: mailbox)
+                mailboxReport.wireSizesFilled = try await fillWireSizes(in: mailbox)
                 report.mailboxes[mailbox] = mailboxReport
             }
             try await cleanUp(&report)
@@ -145,6 +153,7 @@ extension UserStore {
     private struct FoundFile: Sendable {
         var placed: MaildirFileName.Placed
         var size: Int
+        var wireSize: Int
         var modificationTime: Date
         var analysis: AnalyzedMessage
     }
@@ -168,7 +177,8 @@ extension UserStore {
                 guard let status = try fileSystem.status(path), !status.isDirectory,
                       let bytes = try? fileSystem.readFile(path) else { continue }
                 found.append(FoundFile(
-                    placed: placed, size: bytes.count, modificationTime: status.modificationTime,
+                    placed: placed, size: bytes.count, wireSize: WireSize.of(bytes),
+                    modificationTime: status.modificationTime,
                     analysis: MessageAnalysis.analyze(bytes, maxTextBytes: maxText)))
             }
             // New UIDs in delivery order: the time in the name, then the name.
@@ -219,8 +229,8 @@ extension UserStore {
                     db, mailboxID: mailboxRow.id,
                     NewMessage(
                         baseName: file.placed.name.baseName, subdir: file.placed.subdir, fileName: file.placed.name.fileName,
-                        size: file.size, internalDate: file.modificationTime, flags: flags, keywords: keywords,
-                        recent: file.placed.subdir == "new", deliveryHash: hash, analysis: file.analysis))
+                        size: file.size, wireSize: file.wireSize, internalDate: file.modificationTime, flags: flags,
+                        keywords: keywords, recent: file.placed.subdir == "new", deliveryHash: hash, analysis: file.analysis))
                 report.added += 1
                 if let hash {
                     // The delivery this file belongs to is done now (or, after a rebuild, remembered again).
