@@ -100,7 +100,7 @@ final class RunningServer {
     var logText: String { log.text }
 
     /// Waits until the log contains `text` (or the process ends).
-    func waitForLog(_ text: String, timeout: Duration = .seconds(20)) async throws {
+    func waitForLog(_ text: String, timeout: Duration = .seconds(90)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if log.text.contains(text) { return }
@@ -114,7 +114,7 @@ final class RunningServer {
     /// Sends SIGTERM and waits for the exit status.
     func stop() async throws -> Int32 {
         if process.isRunning { process.terminate() }
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + .seconds(60)
         while process.isRunning && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
