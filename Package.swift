@@ -73,6 +73,7 @@ let package = Package(
                 "Transport",
                 "MailStore",
                 "POP3",
+                "SMTP",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -18,6 +18,11 @@
 // - `SMTPPerformer` runs the effects: authentication, recipient lookup,
 //   pauses and the spool operations, against protocols with in-memory
 //   twins in the tests.
+// - Queue/: `FileQueue` (data_dir/queue, docs/SPOOL.md "SMTP queue") and its
+//   twin `MemoryQueue`; `LocalSubmission` prepares `chappe send` messages.
+// - Delivery/: `QueueRunner` delivers local recipients through a
+//   `LocalDeliveryAgent` (the store) exactly once per delivery id, defers
+//   and bounces (`DeliveryStatusNotification`, RFC 3464).
 //
 // Invariants:
 // - 250 after DATA/BDAT LAST is sent only once `SpoolWriter.commit` has
@@ -30,4 +35,5 @@
 //
 // RFCs: 5321 (SMTP), 1870 (SIZE), 2920 (PIPELINING), 3030 (CHUNKING),
 // 3207 (STARTTLS), 3461 (DSN), 3463 and 2034 (enhanced status codes),
-// 3848 (with-protocol names), 4954 (AUTH), 6152 (8BITMIME), 6531 (SMTPUTF8).
+// 3848 (with-protocol names), 4954 (AUTH), 6152 (8BITMIME), 6531 (SMTPUTF8),
+// 3464 and 6522 (delivery status notifications), 3834 (Auto-Submitted).

@@ -5,6 +5,9 @@
 //
 //   STATUS   services, connections, uptime
 //   RELOAD   re-read the configuration; an invalid one is refused, the old kept
+//   QUEUE-KICK        run the SMTP queue now (`chappe send` after queueing)
+//   QUEUE-FLUSH       retry deferred recipients now
+//   QUEUE-DELETE ID   remove a queue entry
 //   QUIT
 import Foundation
 import NIOCore
@@ -14,6 +17,9 @@ import Transport
 public enum ControlEffect: Sendable, Equatable {
     case status
     case reload
+    case queueKick
+    case queueFlush
+    case queueDelete(String)
 }
 
 /// The server's answer: lines of text, and success or a reason for failure.
@@ -49,17 +55,29 @@ public struct ControlMachine: SessionMachine {
         guard commands <= Self.maxCommands else {
             return [.send(Self.encode(ControlReply(error: "too many commands"))), .close]
         }
-        let verb = String(decoding: line.readableBytesView, as: UTF8.self)
-            .trimmingCharacters(in: .whitespaces).uppercased()
+        let text = String(decoding: line.readableBytesView, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        let words = text.split(separator: " ", omittingEmptySubsequences: true)
+        let verb = words.first.map { $0.uppercased() } ?? ""
+        if verb == "QUEUE-DELETE" {
+            guard words.count == 2 else { return [.send(Self.encode(ControlReply(error: "usage: QUEUE-DELETE ID")))] }
+            return [.perform(.queueDelete(String(words[1])))]
+        }
+        guard words.count <= 1 else {
+            return [.send(Self.encode(ControlReply(error: "\(verb) takes no argument")))]
+        }
         switch verb {
         case "STATUS":
             return [.perform(.status)]
         case "RELOAD":
             return [.perform(.reload)]
+        case "QUEUE-KICK":
+            return [.perform(.queueKick)]
+        case "QUEUE-FLUSH":
+            return [.perform(.queueFlush)]
         case "QUIT":
             return [.send(Self.encode(ControlReply())), .close]
         default:
-            return [.send(Self.encode(ControlReply(error: "unknown command \"\(verb)\"; known: STATUS, RELOAD, QUIT")))]
+            return [.send(Self.encode(ControlReply(error: "unknown command \"\(verb)\"; known: STATUS, RELOAD, QUEUE-KICK, QUEUE-FLUSH, QUEUE-DELETE, QUIT")))]
         }
     }
 

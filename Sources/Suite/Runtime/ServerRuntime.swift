@@ -93,7 +93,7 @@ public enum ServerRuntime {
         let catalog = ServiceCatalog(
             configuration: configuration, tls: tls.context, group: group, logger: logger, state: state,
             accounts: accounts, stores: stores)
-        let services = catalog.services(only: options.only)
+        let services = try catalog.services(only: options.only)
 
         var bound: [any BindableService] = []
         do {

@@ -18,6 +18,7 @@ public final class ServerState: Sendable {
     public let configurationFile: String?
     private let current: NIOLockedValueBox<ChappeConfiguration>
     private let services = NIOLockedValueBox<[ServiceSummary]>([])
+    private let queueControl = NIOLockedValueBox<QueueControl?>(nil)
     private let logger: Logger
 
     public init(configuration: ChappeConfiguration, file: String?, logger: Logger) {
@@ -32,6 +33,15 @@ public final class ServerState: Sendable {
 
     public func register(_ summary: ServiceSummary) {
         services.withLockedValue { $0.append(summary) }
+    }
+
+    /// The SMTP queue, when the smtp service runs.
+    func setQueueControl(_ control: QueueControl) {
+        queueControl.withLockedValue { $0 = control }
+    }
+
+    var queue: QueueControl? {
+        queueControl.withLockedValue { $0 }
     }
 
     // MARK: - Control commands
@@ -101,6 +111,8 @@ public struct ControlPerformer: EffectPerformer {
         self.state = state
     }
 
+    static let noQueue = ControlReply(error: "the smtp service is not running")
+
     public func perform(_ effect: ControlEffect, context: EffectContext) async -> ControlReply {
         switch effect {
         case .status:
@@ -108,6 +120,17 @@ public struct ControlPerformer: EffectPerformer {
         case .reload:
             context.logger.info("reload requested over the control socket")
             return state.reload()
+        case .queueKick:
+            guard let queue = state.queue else { return Self.noQueue }
+            return queue.kick()
+        case .queueFlush:
+            guard let queue = state.queue else { return Self.noQueue }
+            context.logger.info("queue flush requested over the control socket")
+            return await queue.flush()
+        case .queueDelete(let id):
+            guard let queue = state.queue else { return Self.noQueue }
+            context.logger.info("deletion of queue entry \(id) requested over the control socket")
+            return await queue.delete(id)
         }
     }
 }

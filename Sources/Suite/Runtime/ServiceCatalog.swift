@@ -7,6 +7,7 @@ import MailStore
 import NIOCore
 import NIOSSL
 import POP3
+import SMTP
 import Transport
 
 struct ServiceCatalog {
@@ -19,11 +20,15 @@ struct ServiceCatalog {
     let stores: UserStoreRegistry
 
     /// The services to run: the enabled ones, restricted to `only` when given.
-    func services(only: Set<String>?) -> [any BindableService] {
+    /// Throws a `ServeFailure` when a service cannot be set up (its queue
+    /// folder, its aliases file).
+    func services(only: Set<String>?) throws -> [any BindableService] {
         var built: [any BindableService] = []
         for name in ServerRuntime.serviceNames {
             guard only?.contains(name) ?? true, isEnabled(name) else { continue }
-            if let service = build(name) {
+            if name == "smtp" {
+                built += try buildSMTP()
+            } else if let service = build(name) {
                 if let summary = (service as? any SummarizedService)?.summary {
                     state.register(summary)
                 }
@@ -67,5 +72,51 @@ struct ServiceCatalog {
         default:
             return nil
         }
+    }
+
+    /// The MTA: the SMTP server on its three kinds of listener (the names
+    /// give each its role, `SMTPConfiguration.listenerRoles`), the queue
+    /// under data_dir/queue and its runner.
+    private func buildSMTP() throws -> [any BindableService] {
+        let settings = configuration.smtp
+        let dataDirectory = configuration.dataDirectory.path
+        let queue: FileQueue
+        let aliases: AliasTable
+        do {
+            queue = try FileQueue(directory: SMTPSettings.queueDirectory(dataDirectory: dataDirectory))
+        } catch {
+            throw ServeFailure(status: 1, description: "cannot open the SMTP queue: \(error)")
+        }
+        do {
+            aliases = try settings.aliasTable(logger: logger)
+        } catch {
+            throw ServeFailure(status: 2, description: "[smtp] aliases \(settings.aliases.path): \(error)")
+        }
+        let resolver = AliasingRecipientResolver(aliases: aliases, directory: accounts)
+        let smtp = SMTPConfiguration(
+            hostname: configuration.hostname,
+            relayPolicy: .standard(localDomains: settings.localDomains, trustedNetworks: settings.trustedNetworks),
+            maxMessageSize: settings.maxMessageSize, maxRecipients: settings.maxRecipients)
+        let listeners =
+            settings.service.listen.map { ListenerSpec(name: "smtp", endpoint: $0.endpoint, configKey: "[smtp] listen") }
+            + settings.submission.map {
+                ListenerSpec(name: "submission", endpoint: $0.endpoint, configKey: "[smtp] submission")
+            }
+            + settings.submissions.map {
+                ListenerSpec(name: "submissions", endpoint: $0.endpoint, implicitTLS: true, configKey: "[smtp] submissions")
+            }
+        let server = SMTPServer.make(
+            configuration: smtp, listeners: listeners,
+            limits: SMTPServer.sessionLimits(
+                maxConnections: settings.maxConnections, maxConnectionsPerClient: settings.maxConnectionsPerClient,
+                drainTimeout: TimeAmount(configuration.shutdownTimeout)),
+            tls: tls, spool: queue, authenticator: AccountAuthenticator(accounts: accounts), resolver: resolver,
+            group: group, logger: logger)
+        state.register(server.summary)
+        let runner = QueueRunner(
+            queue: queue, resolver: resolver, agent: StoreDeliveryAgent(accounts: accounts, stores: stores),
+            configuration: settings.runnerConfiguration(hostname: configuration.hostname), logger: logger)
+        state.setQueueControl(QueueControl(runner: runner))
+        return [server, QueueRunnerService(runner: runner)]
     }
 }

@@ -1,0 +1,350 @@
+// The queue runner: takes committed entries (at once after a commit, at
+// start-up for leftovers, and every poll interval for entries that other
+// processes such as `chappe send` queued) and delivers their local
+// recipients through the store. Each pass over an entry ends with one
+// atomic envelope rewrite; the store's delivery ids ("<queue id>/<recipient>")
+// make a pass repeated after a crash deliver nothing twice (DESIGN.md rule 3).
+// Non-local recipients stay pending for the remote delivery agent.
+import Foundation
+import Logging
+import NIOCore
+
+public struct QueueRunnerConfiguration: Sendable {
+    /// The name in Reporting-MTA and the DSN's From.
+    public var hostname: String
+    /// The waits after the 1st, 2nd, … temporary failure; the last repeats.
+    public var retrySchedule: [Duration]
+    /// A recipient still failing temporarily after this fails for good (4.4.7).
+    public var queueLifetime: Duration
+    /// How often the queue folder is looked at for entries queued by others.
+    public var pollInterval: Duration
+
+    public init(hostname: String, retrySchedule: [Duration], queueLifetime: Duration, pollInterval: Duration = .seconds(1)) {
+        self.hostname = hostname
+        self.retrySchedule = retrySchedule.isEmpty ? [.seconds(300)] : retrySchedule
+        self.queueLifetime = queueLifetime
+        self.pollInterval = pollInterval
+    }
+}
+
+/// What one pass over the queue did, for logs and tests.
+public struct QueueRunSummary: Sendable, Equatable {
+    public var delivered = 0
+    public var deferred = 0
+    public var failed = 0
+    public var bounces = 0
+    public var removed = 0
+    public var corrupt = 0
+
+    public init() {}
+}
+
+public actor QueueRunner {
+    let queue: any QueueStore
+    let resolver: AliasingRecipientResolver
+    let agent: any LocalDeliveryAgent
+    let configuration: QueueRunnerConfiguration
+    let clock: @Sendable () -> Date
+    let logger: Logger
+    private let wakeups: AsyncStream<Void>
+    private let wakeup: AsyncStream<Void>.Continuation
+    private var flushRequested = false
+    /// When each entry seen needs the runner next (nil: only remote
+    /// recipients are left, which this runner does not deliver), so that a
+    /// poll reads only new and due entries.
+    private var nextVisit: [QueueID: Date?] = [:]
+
+    public init(
+        queue: any QueueStore, resolver: AliasingRecipientResolver, agent: any LocalDeliveryAgent,
+        configuration: QueueRunnerConfiguration, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.queue = queue
+        self.resolver = resolver
+        self.agent = agent
+        self.configuration = configuration
+        self.logger = logger
+        self.clock = clock
+        (wakeups, wakeup) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let wakeup = self.wakeup
+        queue.setCommitObserver { _ in wakeup.yield() }
+    }
+
+    /// Asks for a pass soon (a commit, `QUEUE-KICK` on the control socket).
+    public nonisolated func kick() {
+        wakeup.yield()
+    }
+
+    /// Retries deferred recipients now (`chappe queue flush`).
+    public func flush() {
+        flushRequested = true
+        wakeup.yield()
+    }
+
+    /// Removes an entry without delivering it (`chappe queue delete`).
+    public func delete(_ id: QueueID) async throws {
+        try await queue.remove(id)
+        logger.notice("queue entry \(id) deleted")
+    }
+
+    /// Runs until the task is cancelled: a pass at start-up, then one per
+    /// wake-up or poll interval.
+    public func run() async {
+        let wakeup = self.wakeup
+        let interval = configuration.pollInterval
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                wakeup.yield()
+            }
+        }
+        defer { ticker.cancel() }
+        wakeup.yield()
+        for await _ in wakeups {
+            if Task.isCancelled { break }
+            let force = flushRequested
+            flushRequested = false
+            _ = await runOnce(force: force)
+        }
+    }
+
+    /// One pass over every entry; `force` retries deferred recipients now.
+    @discardableResult
+    public func runOnce(force: Bool = false) async -> QueueRunSummary {
+        var summary = QueueRunSummary()
+        let ids: [QueueID]
+        do {
+            ids = try await queue.activeIDs()
+        } catch {
+            logger.error("cannot list the queue: \(error)")
+            return summary
+        }
+        let present = Set(ids)
+        nextVisit = nextVisit.filter { present.contains($0.key) }
+        let now = clock()
+        for id in ids {
+            if Task.isCancelled { break }
+            if !force, let known = nextVisit[id] {
+                guard let due = known, due <= now else { continue }
+            }
+            await process(id, force: force, summary: &summary)
+        }
+        return summary
+    }
+
+    // MARK: - One entry
+
+    private func process(_ id: QueueID, force: Bool, summary: inout QueueRunSummary) async {
+        nextVisit[id] = nil
+        var entry: QueueEntry
+        do {
+            entry = try await queue.entry(id)
+        } catch QueueError.noSuchEntry {
+            return  // deleted meanwhile
+        } catch {
+            // STYLE.md rule 9: a corrupt entry moves aside and never stops the runner.
+            logger.error("queue entry \(id) is unreadable, moved aside: \(error)")
+            await queue.moveAside(id)
+            summary.corrupt += 1
+            return
+        }
+        let now = clock()
+        let due = entry.recipients.indices.filter { isDue(entry.recipients[$0], now: now, force: force) }
+        let unreported = entry.recipients.contains { if case .failed = $0.state { !$0.reported } else { false } }
+        if due.isEmpty && !unreported {
+            if entry.isFinished {
+                await remove(id, summary: &summary)
+            } else {
+                remember(entry)
+            }
+            return
+        }
+        if !due.isEmpty {
+            let message: [UInt8]
+            do {
+                message = try await queue.message(id)
+            } catch {
+                logger.error("queue entry \(id): cannot read the message, moved aside: \(error)")
+                await queue.moveAside(id)
+                summary.corrupt += 1
+                return
+            }
+            entry.attempts += 1
+            let delivered = Array("Return-Path: \(entry.envelope.reversePath)\r\n".utf8) + message
+            for index in due {
+                await deliver(&entry, index: index, message: delivered, now: now, summary: &summary)
+            }
+            guard await save(entry) else { return }
+        }
+        await report(&entry, now: now, summary: &summary)
+        if entry.isFinished {
+            await remove(id, summary: &summary)
+        } else {
+            remember(entry)
+        }
+    }
+
+    /// Notes when the entry is due again: its earliest deferred recipient;
+    /// none when only remote recipients wait. An entry whose update failed
+    /// is not remembered, so the next pass retries it.
+    private func remember(_ entry: QueueEntry) {
+        let unreported = entry.recipients.contains { if case .failed = $0.state { !$0.reported } else { false } }
+        if unreported { return }
+        var earliest: Date?
+        for recipient in entry.recipients {
+            switch recipient.state {
+            case .deferred(_, let next): earliest = min(earliest ?? next, next)
+            case .pending where isLocal(recipient.address) || recipient.lastError == nil: return
+            case .pending, .delivered, .failed: continue
+            }
+        }
+        nextVisit[entry.id] = .some(earliest)
+    }
+
+    private func isDue(_ recipient: QueuedRecipient, now: Date, force: Bool) -> Bool {
+        switch recipient.state {
+        case .pending:
+            // Remote recipients wait for the remote agent; they are noted once.
+            return isLocal(recipient.address) || recipient.lastError == nil
+        case .deferred(_, let next): return force || next <= now
+        case .delivered, .failed: return false
+        }
+    }
+
+    func isLocal(_ mailbox: SMTPMailbox) -> Bool {
+        resolver.aliases.localDomains.contains(mailbox.domain.lowercased())
+    }
+
+    private func deliver(
+        _ entry: inout QueueEntry, index: Int, message: [UInt8], now: Date, summary: inout QueueRunSummary
+    ) async {
+        let recipient = entry.recipients[index]
+        guard isLocal(recipient.address) else {
+            entry.recipients[index].lastError = "remote delivery not implemented yet"
+            return
+        }
+        let outcome = await deliverLocally(recipient.address, entry: &entry, message: message)
+        switch outcome {
+        case .delivered:
+            entry.recipients[index].state = .delivered(at: now)
+            entry.recipients[index].lastError = nil
+            summary.delivered += 1
+            logger.info("\(entry.id): delivered to <\(recipient.address)>")
+        case .temporary(let reason):
+            entry.recipients[index].lastError = reason
+            if now >= entry.arrival.addingTimeInterval(Self.seconds(configuration.queueLifetime)) {
+                entry.recipients[index].state = .failed(reason: "4.4.7 delivery time expired: \(reason)", at: now)
+                summary.failed += 1
+                logger.warning("\(entry.id): <\(recipient.address)> expired: \(reason)")
+            } else {
+                let schedule = configuration.retrySchedule
+                let wait = schedule[min(max(entry.attempts - 1, 0), schedule.count - 1)]
+                let next = now.addingTimeInterval(Self.seconds(wait))
+                entry.recipients[index].state = .deferred(reason: reason, nextAttempt: next)
+                summary.deferred += 1
+                logger.notice("\(entry.id): <\(recipient.address)> deferred: \(reason)")
+            }
+        case .permanent(let reason):
+            entry.recipients[index].state = .failed(reason: reason, at: now)
+            entry.recipients[index].lastError = reason
+            summary.failed += 1
+            logger.notice("\(entry.id): <\(recipient.address)> failed: \(reason)")
+        }
+    }
+
+    /// Delivers to every mailbox `address` expands to; remote targets of an
+    /// alias join the entry as pending recipients.
+    private func deliverLocally(_ address: SMTPMailbox, entry: inout QueueEntry, message: [UInt8]) async -> LocalDeliveryOutcome {
+        let expansion: ExpansionResult
+        let missing: [SMTPMailbox]
+        do {
+            (expansion, missing) = try await resolver.deliveryMailboxes(for: address)
+        } catch {
+            return .temporary("4.3.0 mailbox lookup failed: \(error)")
+        }
+        if expansion.mailboxes.isEmpty && expansion.remote.isEmpty {
+            return .permanent("5.1.1 <\(address)>: no such mailbox")
+        }
+        for mailbox in missing {
+            logger.warning("\(entry.id): <\(address)> expands to <\(mailbox)>, which does not exist")
+        }
+        var permanent: String?
+        var deliveredCount = 0
+        // One id per queue entry and envelope recipient: each user's store
+        // keeps its own delivery ids, so the members of a list share it.
+        let deliveryID = "\(entry.id)/\(address)"
+        for mailbox in expansion.mailboxes {
+            switch await agent.deliver(message, to: mailbox, deliveryID: deliveryID) {
+            case .delivered: deliveredCount += 1
+            case .temporary(let reason): return .temporary(reason)
+            case .permanent(let reason): permanent = reason
+            }
+        }
+        for target in expansion.remote where !entry.recipients.contains(where: { $0.address == target }) {
+            entry.recipients.append(
+                QueuedRecipient(EnvelopeRecipient(address: target), lastError: "remote delivery not implemented yet"))
+        }
+        if let permanent, deliveredCount == 0, expansion.remote.isEmpty { return .permanent(permanent) }
+        return .delivered
+    }
+
+    // MARK: - Bounces and bookkeeping
+
+    /// Queues one DSN for the failed recipients not reported yet, then marks
+    /// them reported. A crash between the two steps sends the DSN twice,
+    /// never not at all.
+    private func report(_ entry: inout QueueEntry, now: Date, summary: inout QueueRunSummary) async {
+        let indices = entry.recipients.indices.filter {
+            if case .failed = entry.recipients[$0].state { !entry.recipients[$0].reported } else { false }
+        }
+        guard !indices.isEmpty else { return }
+        let failures = indices.compactMap { index -> DeliveryStatusNotification.Failure? in
+            let recipient = entry.recipients[index]
+            guard DeliveryStatusNotification.wantsReport(recipient.recipient),
+                case .failed(let reason, _) = recipient.state
+            else { return nil }
+            return .init(recipient: recipient.recipient, reason: reason)
+        }
+        let dsn = DeliveryStatusNotification(reportingMTA: configuration.hostname, entry: entry, failures: failures)
+        if !failures.isEmpty, let envelope = dsn.envelope(receivedAt: now) {
+            do {
+                let original = try await queue.message(entry.id)
+                let writer = try await queue.begin(envelope)
+                var buffer = ByteBufferAllocator().buffer(capacity: 0)
+                buffer.writeBytes(dsn.message(original: original, now: now))
+                try await writer.append(buffer)
+                let bounce = try await writer.commit(prepending: "")
+                summary.bounces += 1
+                logger.info("\(entry.id): DSN \(bounce) queued for \(entry.envelope.reversePath)")
+            } catch {
+                logger.error("\(entry.id): cannot queue the DSN, trying again later: \(error)")
+                return
+            }
+        }
+        for index in indices { entry.recipients[index].reported = true }
+        _ = await save(entry)
+    }
+
+    private func save(_ entry: QueueEntry) async -> Bool {
+        do {
+            try await queue.update(entry)
+            return true
+        } catch {
+            logger.error("cannot update queue entry \(entry.id): \(error)")
+            return false
+        }
+    }
+
+    private func remove(_ id: QueueID, summary: inout QueueRunSummary) async {
+        do {
+            try await queue.remove(id)
+            summary.removed += 1
+        } catch {
+            logger.error("cannot remove finished queue entry \(id): \(error)")
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> TimeInterval {
+        let (seconds, attoseconds) = duration.components
+        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+    }
+}

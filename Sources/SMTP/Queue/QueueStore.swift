@@ -1,0 +1,50 @@
+// What the delivery runner and the `chappe queue` tools need from the
+// queue, beyond taking messages in (`MessageSpool`). `FileQueue` keeps it
+// under data_dir/queue/ (docs/SPOOL.md); `MemoryQueue` is its twin for
+// tests (STYLE.md rule 10).
+import Foundation
+
+public protocol QueueStore: MessageSpool {
+    /// The committed entries, oldest first.
+    func activeIDs() async throws -> [QueueID]
+    func entry(_ id: QueueID) async throws -> QueueEntry
+    /// The message as delivered: the Received field, then the stored bytes.
+    func message(_ id: QueueID) async throws -> [UInt8]
+    /// Replaces the entry's envelope in one atomic step.
+    func update(_ entry: QueueEntry) async throws
+    /// Removes a finished (or deleted) entry in one atomic step.
+    func remove(_ id: QueueID) async throws
+    /// Moves an unreadable entry aside so it never stops the runner.
+    func moveAside(_ id: QueueID) async
+    /// Called after each commit (the runner's wake-up).
+    func setCommitObserver(_ observer: @escaping @Sendable (QueueID) -> Void)
+}
+
+/// Where a simulated crash stops the queue (tests only).
+public enum QueueStep: String, Sendable {
+    /// The message file is fsynced, the envelope not yet written.
+    case messageSynced
+    /// Both files are fsynced in tmp/, not yet renamed into active/.
+    case envelopeSynced
+    /// Renamed into active/, the directories not yet fsynced.
+    case renamed
+    /// A rewritten envelope is fsynced as envelope.json.new, not yet renamed.
+    case rewriteSynced
+}
+
+public struct SimulatedQueueCrash: Error, Sendable, Equatable {
+    public let step: QueueStep
+    public init(_ step: QueueStep) { self.step = step }
+}
+
+public enum QueueError: Error, Sendable, Equatable, CustomStringConvertible {
+    case noSuchEntry(QueueID)
+    case writerFinished(QueueID)
+
+    public var description: String {
+        switch self {
+        case .noSuchEntry(let id): return "no queue entry \(id)"
+        case .writerFinished(let id): return "queue entry \(id) was already committed or discarded"
+        }
+    }
+}
