@@ -4,7 +4,7 @@
 SWIFT ?= swift
 # Build: SQLite (GRDB) and ncursesw (the reader). Tests: the real clients and
 # peers the end-to-end tests drive.
-DEBIAN_PACKAGES := libsqlite3-dev libncurses-dev pkg-config openssl curl python3 swaks
+DEBIAN_PACKAGES := libsqlite3-dev libncurses-dev pkg-config openssl curl python3 swaks fetchmail dovecot-core dovecot-pop3d
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build run test bench clean

@@ -5,6 +5,8 @@
 // Shape: `POP3Command` parses a line; `POP3Session` is the state machine
 // (AUTHORIZATION → TRANSACTION → UPDATE); `POP3Performer` runs its effects
 // against a `POP3Backend` (the mail store, or an in-memory twin in tests).
+// `POP3Client` is the other side, over Transport's ClientConnection, for
+// `chappe fetch`.
 //
 // Invariants: deletions happen only in the UPDATE state after QUIT (RFC 1939
 // §6), never when the connection drops; a user's maildrop is open in one

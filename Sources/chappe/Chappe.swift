@@ -11,7 +11,7 @@ struct Chappe: AsyncParsableCommand {
         abstract: "Chappe: a mail and news suite (SMTP, POP3, IMAP, NNTP, FTP, HTTP, DNS) in one program.",
         subcommands: [
             Serve.self, CheckConfig.self, UserCommand.self, Status.self, Reload.self, DeliverCommand.self,
-            StoreCommand.self, MimeCommand.self, SendCommand.self, QueueCommand.self,
+            StoreCommand.self, MimeCommand.self, SendCommand.self, QueueCommand.self, FetchCommand.self,
         ])
 
     static func main() async {

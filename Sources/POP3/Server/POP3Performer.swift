@@ -65,6 +65,9 @@ public struct POP3Performer: EffectPerformer {
         do {
             while let chunk = message.readSlice(length: min(Self.chunkSize, message.readableBytes)), chunk.readableBytes > 0 {
                 stuffer.encode(chunk, into: &pending)
+                // The last piece leaves with the end marker: one write (one trip
+                // to the event loop) for a message of up to chunkSize bytes.
+                guard message.readableBytes > 0 else { break }
                 try await context.output.write(pending)
                 pending.clear()
             }
