@@ -15,7 +15,7 @@ import Transport
 struct POP3ClientTests {
     static let first = "From: a@example.test\r\nSubject: one\r\n\r\nline 1\r\n.hidden dot\r\n.\r\n..two\r\nlast\r\n"
     static let second = "Subject: two\r\n\r\nbody\r\n"
-    static let options = POP3ClientOptions(connectTimeout: .seconds(5), readTimeout: .seconds(10))
+    static let options = POP3ClientOptions(connectTimeout: .seconds(30), readTimeout: .seconds(60))
 
     func backend(messages: [String] = [Self.first, Self.second]) -> MemoryBackend {
         let backend = MemoryBackend()

@@ -181,7 +181,7 @@ struct LoopbackScenarioTests {
 
     private static func connect(_ port: Int) async throws -> ClientConnection {
         try await ClientConnection.connect(
-            host: "127.0.0.1", port: port, connectTimeout: .seconds(2), readTimeout: .seconds(5),
+            host: "127.0.0.1", port: port, connectTimeout: .seconds(30), readTimeout: .seconds(60),
             maxLineLength: 1024, lineEndings: .strict)
     }
 

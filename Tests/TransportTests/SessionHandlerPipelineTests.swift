@@ -284,7 +284,7 @@ struct SessionHandlerPipelineTests {
     /// (or 5 seconds pass).
     private func output(of channel: NIOAsyncTestingChannel, until suffix: String) async throws -> String {
         var text = ""
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(60)
         while !text.hasSuffix(suffix) && ContinuousClock.now < deadline {
             if let buffer = try await channel.readOutbound(as: ByteBuffer.self) {
                 text += String(buffer: buffer)

@@ -69,7 +69,7 @@ struct TestServer: Sendable {
 
     /// Waits (bounded) until the server counts `count` connections.
     func waitForConnections(_ count: Int) async throws {
-        let deadline = ContinuousClock.now + .seconds(3)
+        let deadline = ContinuousClock.now + .seconds(60)
         while server.activeConnections != count && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(5))
         }
