@@ -1,6 +1,8 @@
 // The POP3 state machine fed lines and effect results, no sockets
 // (STYLE.md rule 5).
+import Logging
 import NIOCore
+import Synchronization
 import Testing
 import Transport
 
@@ -45,25 +47,31 @@ struct SessionDriver {
             case .startTLS: startedTLS = true
             case .expect, .setReadTimeout: break
             case .perform(let effect):
-                let result: POP3EffectResult
-                if case .send(let maildrop, let index, let lines) = effect {
-                    // The performer streams to a channel; render here instead.
-                    var message = try? await maildrop.read(index)
-                    if let lines, let whole = message { message = POP3Performer.top(of: whole, bodyLines: lines) }
-                    var stuffer = DotStuffer(normalizesLineEndings: true)
-                    var out = ByteBuffer(string: "+OK\r\n")
-                    if let message { stuffer.encode(message, into: &out) }
-                    stuffer.finish(into: &out)
-                    output += String(buffer: out)
-                    result = .sent
-                } else {
-                    let context = EffectContext.testing(connection)
-                    result = await performer.perform(effect, context: context)
-                }
-                queue.append(contentsOf: session.completed(result))
+                // What the performer streams and what it returns, in order.
+                let streamed = StreamedOutput()
+                let context = EffectContext(
+                    connection: connection, logger: Logger(label: "test"),
+                    output: SessionOutput(writer: { streamed.append($0) }))
+                var result = performer.performImmediately(effect, context: context)
+                if result == nil { result = await performer.perform(effect, context: context) }
+                output += streamed.text
+                if let result { queue.append(contentsOf: session.completed(result)) }
             }
         }
         return output
+    }
+}
+
+/// Collects what an effect writes through its output.
+final class StreamedOutput: Sendable {
+    private let bytes = Mutex(ByteBuffer())
+
+    func append(_ buffer: ByteBuffer) {
+        bytes.withLock { _ = $0.writeImmutableBuffer(buffer) }
+    }
+
+    var text: String {
+        bytes.withLock { String(buffer: $0) }
     }
 }
 
@@ -90,7 +98,7 @@ struct POP3SessionTests {
         let retrieved = await driver.send("RETR 1")
         #expect(retrieved.contains("\r\n..hidden dot\r\n"))
         #expect(retrieved.hasSuffix("line 3\r\n.\r\n"))
-        #expect(await driver.send("TOP 1 1") == "+OK\r\nFrom: a@example.test\r\nSubject: one\r\n\r\nline 1\r\n.\r\n")
+        #expect(await driver.send("TOP 1 1") == "+OK top of message follows\r\nFrom: a@example.test\r\nSubject: one\r\n\r\nline 1\r\n.\r\n")
         #expect(await driver.send("DELE 1") == "+OK message 1 deleted\r\n")
         #expect(await driver.send("RETR 1") == "-ERR message 1 already deleted\r\n")
         #expect(await driver.send("LIST 3") == "-ERR no such message\r\n")

@@ -262,6 +262,15 @@ struct SessionHandlerPipelineTests {
         _ = try? await channel.finish()
     }
 
+    @Test func effectsAnsweredOnTheLoopKeepPipelinedOrder() throws {
+        let session = try EchoPipeline()
+        _ = try session.written()
+        // No task runs in an EmbeddedChannel: every reply here was written
+        // synchronously, in command order.
+        try session.send("FAST a\r\nECHO b\r\nFAST c\r\nQUIT\r\n")
+        #expect(try session.written() == "250 done a\r\n250 b\r\n250 done c\r\n221 bye\r\n")
+    }
+
     // MARK: - Helpers
 
     /// Moves bytes between two embedded channels until both are quiet.

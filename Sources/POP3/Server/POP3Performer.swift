@@ -46,6 +46,21 @@ public struct POP3Performer: EffectPerformer {
         }
     }
 
+    /// RETR and TOP of a message already read ahead are answered on the
+    /// event loop, with no thread hand-off: a client that pipelines its RETRs
+    /// gets them back to back.
+    public func performImmediately(_ effect: POP3Effect, context: EffectContext) -> POP3EffectResult? {
+        guard case .send(let maildrop, let index, let bodyLines) = effect,
+            let message = maildrop.readIfReady(index),
+            message.readableBytes <= Self.chunkSize
+        else { return nil }
+        var stuffer = DotStuffer(normalizesLineEndings: true)
+        var response = ByteBuffer(string: Self.status(maildrop, index: index, bodyLines: bodyLines))
+        stuffer.encode(bodyLines.map { Self.top(of: message, bodyLines: $0) } ?? message, into: &response)
+        stuffer.finish(into: &response)
+        return .sent(tail: response)
+    }
+
     private func send(
         _ maildrop: any POP3Maildrop, index: Int, bodyLines: Int?, context: EffectContext
     ) async -> POP3EffectResult {
@@ -59,24 +74,26 @@ public struct POP3Performer: EffectPerformer {
         if let bodyLines {
             message = Self.top(of: message, bodyLines: bodyLines)
         }
-        let status = bodyLines == nil ? "+OK \(maildrop.messages[index].size) octets\r\n" : "+OK top of message follows\r\n"
         var stuffer = DotStuffer(normalizesLineEndings: true)
-        var pending = ByteBuffer(string: status)
+        var pending = ByteBuffer(string: Self.status(maildrop, index: index, bodyLines: bodyLines))
         do {
             while let chunk = message.readSlice(length: min(Self.chunkSize, message.readableBytes)), chunk.readableBytes > 0 {
                 stuffer.encode(chunk, into: &pending)
-                // The last piece leaves with the end marker: one write (one trip
-                // to the event loop) for a message of up to chunkSize bytes.
+                // The last piece goes back with the result and leaves with it:
+                // a message of up to chunkSize bytes costs no write of its own.
                 guard message.readableBytes > 0 else { break }
                 try await context.output.write(pending)
                 pending.clear()
             }
-            stuffer.finish(into: &pending)
-            try await context.output.write(pending)
         } catch {
             return .sendBroken
         }
-        return .sent
+        stuffer.finish(into: &pending)
+        return .sent(tail: pending)
+    }
+
+    private static func status(_ maildrop: any POP3Maildrop, index: Int, bodyLines: Int?) -> String {
+        bodyLines == nil ? "+OK \(maildrop.messages[index].size) octets\r\n" : "+OK top of message follows\r\n"
     }
 
     /// RFC 1939 §7 TOP: the header, the blank line, and the first `bodyLines`

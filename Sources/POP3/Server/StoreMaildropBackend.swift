@@ -59,15 +59,15 @@ private final class StoreMaildrop: POP3Maildrop {
     private let uids: [UInt32]
     private let store: UserStore
     private let lock: MaildropLock
-    /// The read of the message after the last one asked for: clients read in
-    /// order (RETR 1, 2, ...), so the next file is read while this one is sent
-    /// and the client's next command travels.
-    private let readAhead = Mutex<ReadAhead?>(nil)
-
-    private struct ReadAhead {
-        let index: Int
-        let read: FileRead
-    }
+    /// Reads of the messages after the last one asked for: clients read in
+    /// order (RETR 1, 2, ...), so the next files are read while this one is
+    /// sent and the client's next commands travel. One serial queue per
+    /// session keeps it to one thread and the reads in order.
+    private let readAhead = Mutex<[Int: FileRead]>([:])
+    private let readQueue = DispatchQueue(label: "chappe.pop3.read", qos: .userInitiated)
+    /// How far ahead, in messages and in bytes.
+    static let readAheadCount = 32
+    static let readAheadBytes = 1 << 20
 
     /// Where each file was at login, and its size.
     private let files: [(path: String, size: Int)]
@@ -82,24 +82,63 @@ private final class StoreMaildrop: POP3Maildrop {
         messages = summaries.map { POP3MessageInfo(size: $0.wireSize, uniqueID: Self.uniqueID(baseName: $0.baseName)) }
     }
 
-    /// A message's bytes: its file at the path the store gave at login, read in
-    /// one trip to a thread (read ahead, usually done by now); when that file is
-    /// gone or changed (a flag change renamed it, another session expunged it),
-    /// through the store, which finds it by UID or reports it missing. Reading
-    /// through the store every time costs an index query and three thread
-    /// hand-offs per message: RETR ran 3 to 3.5 times slower that way
-    /// (docs/BENCHMARKS.md, POP3).
+    /// A message's bytes: its file at the path the store gave at login, read
+    /// on the session's read thread (read ahead, usually done by now); when
+    /// that file is gone or changed (a flag change renamed it, another session
+    /// expunged it), through the store, which finds it by UID or reports it
+    /// missing. Reading through the store every time costs an index query and
+    /// three thread hand-offs per message: RETR ran 3 to 3.5 times slower that
+    /// way (docs/BENCHMARKS.md, POP3).
     func read(_ index: Int) async throws -> ByteBuffer {
-        let next = index + 1 < files.count ? ReadAhead(index: index + 1, read: FileRead(files[index + 1].path)) : nil
-        let ahead = readAhead.withLock { slot in
-            defer { slot = next }
-            return slot
-        }
-        let read = ahead?.index == index ? ahead?.read : nil
-        if let bytes = await (read ?? FileRead(files[index].path)).value, bytes.readableBytes == files[index].size {
+        let read = takeRead(index) ?? FileRead.start(files[index].path, on: readQueue)
+        if let bytes = await read.value, bytes.readableBytes == files[index].size {
             return bytes
         }
         return ByteBuffer(bytes: try await store.readMessage(in: "INBOX", uid: uids[index]))
+    }
+
+    func readIfReady(_ index: Int) -> ByteBuffer? {
+        let ready = readAhead.withLock { window -> ByteBuffer? in
+            guard let bytes = window[index]?.valueIfDone, bytes.readableBytes == files[index].size else { return nil }
+            window[index] = nil
+            return bytes
+        }
+        if ready != nil { scheduleReadAhead(after: index) }
+        return ready
+    }
+
+    /// The read of `index` if one was started, and reads of the messages
+    /// after it started.
+    private func takeRead(_ index: Int) -> FileRead? {
+        let read = readAhead.withLock { window in window.removeValue(forKey: index) }
+        scheduleReadAhead(after: index)
+        return read
+    }
+
+    /// Tops the window up in batches, when it has run half empty: one trip
+    /// to the read thread per batch, not per message.
+    private func scheduleReadAhead(after index: Int) {
+        let batch = readAhead.withLock { window -> [(String, FileRead)] in
+            for stale in window.keys where stale <= index { window[stale] = nil }
+            let end = min(files.count, index + 1 + Self.readAheadCount)
+            guard window.count < Self.readAheadCount / 2, index + 1 < end else { return [] }
+            var batch: [(String, FileRead)] = []
+            var bytes = 0
+            for next in (index + 1)..<end {
+                bytes += files[next].size
+                guard bytes <= Self.readAheadBytes || batch.isEmpty else { break }
+                if window[next] == nil {
+                    let read = FileRead()
+                    window[next] = read
+                    batch.append((files[next].path, read))
+                }
+            }
+            return batch
+        }
+        guard !batch.isEmpty else { return }
+        readQueue.async {
+            for (path, read) in batch { read.run(path) }
+        }
     }
 
     func expunge(_ indices: [Int]) async throws {
@@ -119,12 +158,10 @@ private final class StoreMaildrop: POP3Maildrop {
     }
 }
 
-/// One whole-file read, started at once on a thread of `queue` (blocking work
-/// never runs on the caller's thread, DESIGN.md rule 2); `value` returns
-/// without suspending when the read is already done.
+/// One whole-file read, run on a read queue (blocking work never runs on the
+/// caller's thread, DESIGN.md rule 2); `value` returns without suspending
+/// when the read is already done.
 private final class FileRead: Sendable {
-    private static let queue = DispatchQueue(label: "chappe.pop3.read", qos: .userInitiated, attributes: .concurrent)
-
     private enum State {
         case running(waiter: CheckedContinuation<ByteBuffer?, Never>?)
         case done(ByteBuffer?)
@@ -132,16 +169,30 @@ private final class FileRead: Sendable {
 
     private let state = Mutex(State.running(waiter: nil))
 
-    init(_ path: String) {
-        Self.queue.async { [self] in
-            let bytes = Self.readNow(path)
-            let waiter = state.withLock { state -> CheckedContinuation<ByteBuffer?, Never>? in
-                guard case .running(let waiter) = state else { return nil }
-                state = .done(bytes)
-                return waiter
-            }
-            waiter?.resume(returning: bytes)
+    /// A read that `run` will do.
+    init() {}
+
+    static func start(_ path: String, on queue: DispatchQueue) -> FileRead {
+        let read = FileRead()
+        queue.async { read.run(path) }
+        return read
+    }
+
+    /// Reads the file (blocking) and hands the bytes to whoever waits.
+    func run(_ path: String) {
+        let bytes = Self.readNow(path)
+        let waiter = state.withLock { state -> CheckedContinuation<ByteBuffer?, Never>? in
+            guard case .running(let waiter) = state else { return nil }
+            state = .done(bytes)
+            return waiter
         }
+        waiter?.resume(returning: bytes)
+    }
+
+    /// The bytes of a finished read; nil while it runs or when it failed.
+    var valueIfDone: ByteBuffer? {
+        guard case .done(let bytes) = state.withLock({ $0 }) else { return nil }
+        return bytes
     }
 
     /// The file's bytes; nil when it cannot be read.

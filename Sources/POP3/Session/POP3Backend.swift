@@ -23,8 +23,15 @@ public protocol POP3Maildrop: AnyObject, Sendable {
     var messages: [POP3MessageInfo] { get }
     /// The message's bytes with CRLF line endings, not yet dot-stuffed.
     func read(_ index: Int) async throws -> ByteBuffer
+    /// The message's bytes when they are already in memory (read ahead);
+    /// never blocks. Nil sends the caller to `read`.
+    func readIfReady(_ index: Int) -> ByteBuffer?
     /// Removes the messages (0-based) for good, in the UPDATE state.
     func expunge(_ indices: [Int]) async throws
+}
+
+extension POP3Maildrop {
+    public func readIfReady(_ index: Int) -> ByteBuffer? { nil }
 }
 
 public enum POP3LoginResult: Sendable {

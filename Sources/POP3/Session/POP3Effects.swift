@@ -1,4 +1,5 @@
 // The effects a POP3 session asks for, and their results.
+import NIOCore
 
 public enum POP3Effect: Sendable {
     /// Check credentials and open the maildrop.
@@ -15,7 +16,9 @@ public enum POP3Effect: Sendable {
 public enum POP3EffectResult: Sendable {
     case login(POP3LoginResult)
     case paused
-    case sent
+    /// The response went out; `tail` is its last part (for a message that
+    /// fits in one piece, all of it), for the session to send.
+    case sent(tail: ByteBuffer)
     /// Nothing was written; the session goes on with an -ERR.
     case sendFailed(String)
     /// Part of the response was written; the session must end.

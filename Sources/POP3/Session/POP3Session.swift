@@ -102,9 +102,9 @@ public struct POP3Session: SessionMachine {
         case (.pause(let answer, let close), .paused):
             state = close ? .closed : .authorization(user: nil)
             return close ? [reply(answer), .close] : [reply(answer)]
-        case (.send(let transaction), .sent):
+        case (.send(let transaction), .sent(let tail)):
             state = .transaction(transaction)
-            return []
+            return [.send(tail)]
         case (.send(let transaction), .sendFailed(let reason)):
             state = .transaction(transaction)
             return [reply(.err(.sysTemp, reason))]

@@ -16,43 +16,71 @@ public struct DotStuffer: Sendable {
 
     /// Appends the stuffed form of `chunk` to `output`.
     public mutating func encode(_ chunk: ByteBuffer, into output: inout ByteBuffer) {
-        output.reserveCapacity(minimumWritableBytes: chunk.readableBytes + chunk.readableBytes / 64 + 4)
-        chunk.withUnsafeReadableBytes { bytes in
-            var runStart = 0
-            for index in 0..<bytes.count {
-                let byte = bytes[index]
-                let afterCR = pendingCR
-                if pendingCR {
-                    pendingCR = false
-                    if byte != .lineFeed && normalizesLineEndings {
-                        output.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<index]))
-                        output.writeInteger(UInt8.lineFeed)
-                        runStart = index
-                        atLineStart = true
-                    }
-                }
-                if atLineStart && byte == .period {
-                    output.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<index]))
-                    output.writeInteger(UInt8.period)
-                    runStart = index
-                }
-                atLineStart = false
-                switch byte {
-                case .carriageReturn:
-                    pendingCR = true
-                case .lineFeed:
-                    if normalizesLineEndings && !afterCR {
-                        output.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<index]))
-                        output.writeInteger(UInt8.carriageReturn)
-                        runStart = index
-                    }
+        // Each input byte makes at most two (LF → CRLF, "." → ".." at a line
+        // start), and a CR left pending by the last chunk one more.
+        let worstCase = chunk.readableBytes * 2 + 2
+        chunk.withUnsafeReadableBytes { source in
+            _ = output.writeWithUnsafeMutableBytes(minimumWritableBytes: worstCase) { target in
+                stuff(source, into: target)
+            }
+        }
+    }
+
+    /// The byte loop: runs of ordinary bytes are copied whole, line ends
+    /// and line-initial dots one at a time. Returns the bytes written.
+    private mutating func stuff(_ source: UnsafeRawBufferPointer, into target: UnsafeMutableRawBufferPointer) -> Int {
+        var atLineStart = self.atLineStart
+        var pendingCR = self.pendingCR
+        let normalizes = normalizesLineEndings
+        var written = 0
+        var index = 0
+        while index < source.count {
+            let byte = source[index]
+            let afterCR = pendingCR
+            if pendingCR {
+                pendingCR = false
+                if byte != .lineFeed && normalizes {
+                    target[written] = .lineFeed
+                    written += 1
                     atLineStart = true
-                default:
-                    break
                 }
             }
-            output.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+            if atLineStart {
+                atLineStart = false
+                if byte == .period {
+                    target[written] = .period
+                    written += 1
+                }
+            }
+            switch byte {
+            case .carriageReturn:
+                target[written] = byte
+                written += 1
+                pendingCR = true
+                index += 1
+            case .lineFeed:
+                if normalizes && !afterCR {
+                    target[written] = .carriageReturn
+                    written += 1
+                }
+                target[written] = byte
+                written += 1
+                atLineStart = true
+                index += 1
+            default:
+                var end = index + 1
+                while end < source.count && source[end] != .lineFeed && source[end] != .carriageReturn {
+                    end += 1
+                }
+                let run = UnsafeRawBufferPointer(rebasing: source[index..<end])
+                UnsafeMutableRawBufferPointer(rebasing: target[written..<(written + run.count)]).copyMemory(from: run)
+                written += run.count
+                index = end
+            }
         }
+        self.atLineStart = atLineStart
+        self.pendingCR = pendingCR
+        return written
     }
 
     /// Appends the end of the payload: a CRLF if the data did not end with

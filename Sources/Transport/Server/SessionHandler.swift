@@ -176,7 +176,7 @@ final class SessionHandler<Performer: EffectPerformer>: ChannelDuplexHandler {
 
     private func apply(_ actions: [SessionAction<Machine.Effect>]) {
         guard let context else { return }
-        for action in actions {
+        for action in actions where !closing {
             switch action {
             case .send(let bytes):
                 context.write(wrapOutboundOut(bytes), promise: nil)
@@ -222,14 +222,18 @@ final class SessionHandler<Performer: EffectPerformer>: ChannelDuplexHandler {
     // MARK: - Effects
 
     private func perform(_ effect: Machine.Effect, _ context: ChannelHandlerContext) {
+        let effectContext = EffectContext(
+            connection: connection, logger: logger, output: SessionOutput(channel: context.channel))
+        if let result = performer.performImmediately(effect, context: effectContext) {
+            apply(machine.completed(result))
+            return
+        }
         effectInFlight = true
         timeout?.cancel()
         flushIfNeeded()
         let loop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
         let performer = self.performer
-        let effectContext = EffectContext(
-            connection: connection, logger: logger, output: SessionOutput(channel: context.channel))
         Task {
             let result = await performer.perform(effect, context: effectContext)
             loop.execute { bound.value.effectCompleted(result) }

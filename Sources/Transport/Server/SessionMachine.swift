@@ -80,12 +80,27 @@ public protocol SessionMachine: Sendable {
     mutating func shuttingDown() -> [Action]
 }
 
-/// Runs a machine's effects. Called off the event loop; may take its time,
-/// and may write to the peer through `context.output` (for large responses
-/// with backpressure) before returning.
+/// Runs a machine's effects. `perform` is called off the event loop; it may
+/// take its time, and may write to the peer through `context.output` (for
+/// large responses with backpressure) before returning. A reply that fits in
+/// memory is better returned inside the result, for the machine to send: it
+/// leaves with the result, in one trip to the event loop.
 public protocol EffectPerformer<Machine>: Sendable {
     associatedtype Machine: SessionMachine
     func perform(_ effect: Machine.Effect, context: EffectContext) async -> Machine.EffectResult
+
+    /// Called on the event loop before `perform`: the result, when it is
+    /// already at hand (in memory, read ahead) and costs no waiting; nil sends
+    /// the effect to `perform`. It must not block and must not use
+    /// `context.output`. A pipelined client's commands then run back to back
+    /// on the loop, with no thread hand-off per command.
+    func performImmediately(_ effect: Machine.Effect, context: EffectContext) -> Machine.EffectResult?
+}
+
+extension EffectPerformer {
+    public func performImmediately(_ effect: Machine.Effect, context: EffectContext) -> Machine.EffectResult? {
+        nil
+    }
 }
 
 /// What an effect may use of its session.

@@ -8,6 +8,7 @@
 //   DATA           -> 354 send, then a dot-stuffed payload -> 250 N bytes HASH | 552 too large | 550 bare line ending
 //   LITERAL n      -> 355 send n, then n bytes -> 250 literal N bytes HASH
 //   SLOW text      -> effect: "100 working" written by the performer, then 250 done text
+//   FAST text      -> effect answered on the event loop (performImmediately), 250 done text
 //   LIST           -> 250 list follows, then a dot-stuffed body (`EchoMachine.listBody`)
 //   STARTTLS       -> 220 go ahead, then the TLS handshake
 //   FAKETLS        -> 220 go ahead followed at once by 250 injected (a lying server)
@@ -21,6 +22,7 @@ import Synchronization
 struct EchoMachine: SessionMachine {
     enum Effect: Sendable, Equatable {
         case slow(String)
+        case fast(String)
     }
     typealias EffectResult = String
 
@@ -97,6 +99,8 @@ struct EchoMachine: SessionMachine {
             return [.expect(.counted(count)), reply("355 send \(count)")]
         case "SLOW":
             return [.perform(.slow(String(argument)))]
+        case "FAST":
+            return [.perform(.fast(String(argument)))]
         case "LIST":
             var body = ByteBuffer(string: "250 list follows\r\n")
             var stuffer = DotStuffer()
@@ -171,7 +175,7 @@ private func hex(_ value: UInt32) -> String {
     return String(repeating: "0", count: 8 - digits.count) + digits
 }
 
-/// Runs SLOW: writes a progress line straight to the peer, then waits for
+/// Runs FAST on the event loop. Runs SLOW: writes a progress line straight to the peer, then waits for
 /// the gate (when there is one) or a few milliseconds.
 struct EchoPerformer: EffectPerformer {
     typealias Machine = EchoMachine
@@ -192,7 +196,14 @@ struct EchoPerformer: EffectPerformer {
                 try? await Task.sleep(for: .milliseconds(10))
             }
             return "done \(text)"
+        case .fast(let text):
+            return "done late \(text)"
         }
+    }
+
+    func performImmediately(_ effect: EchoMachine.Effect, context: EffectContext) -> String? {
+        guard case .fast(let text) = effect else { return nil }
+        return "done \(text)"
     }
 }
 
