@@ -15,7 +15,7 @@ struct MimeCommand: ParsableCommand {
     )
 
     struct Tree: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the MIME structure: part number, type, parameters, encoding, size, file name.")
+        static let configuration = CommandConfiguration(commandName: "tree", abstract: "Print the MIME structure: part number, type, parameters, encoding, size, file name.")
         @Argument(help: "The message file (\"-\" for standard input).") var file: String
 
         func run() throws {
@@ -25,7 +25,7 @@ struct MimeCommand: ParsableCommand {
     }
 
     struct Decode: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write a part's decoded body to standard output.")
+        static let configuration = CommandConfiguration(commandName: "decode", abstract: "Write a part's decoded body to standard output.")
         @Argument(help: "The message file (\"-\" for standard input).") var file: String
         @Option(help: "The part number as IMAP numbers it (default 1).") var part: String?
 
@@ -36,7 +36,7 @@ struct MimeCommand: ParsableCommand {
     }
 
     struct Extract: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Save every attachment into a directory under a safe file name.")
+        static let configuration = CommandConfiguration(commandName: "extract", abstract: "Save every attachment into a directory under a safe file name.")
         @Argument(help: "The message file (\"-\" for standard input).") var file: String
         @Argument(help: "The directory to write into (created if missing).") var directory: String
 
@@ -64,7 +64,7 @@ struct MimeCommand: ParsableCommand {
     }
 
     struct Encode: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Filter standard input to standard output through base64 or quoted-printable.")
+        static let configuration = CommandConfiguration(commandName: "encode", abstract: "Filter standard input to standard output through base64 or quoted-printable.")
 
         enum Kind: String, EnumerableFlag {
             case base64, qp
@@ -101,7 +101,7 @@ struct MimeCommand: ParsableCommand {
     }
 
     struct Headers: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the header fields, unfolded and decoded.")
+        static let configuration = CommandConfiguration(commandName: "headers", abstract: "Print the header fields, unfolded and decoded.")
         @Argument(help: "The message file (\"-\" for standard input).") var file: String
 
         func run() throws {

@@ -28,7 +28,7 @@ struct QueueCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "list", 
             abstract: "List the queued messages: id, size, arrival, sender, recipients with state and last error.")
         @OptionGroup var options: ConfigOption
 
@@ -39,7 +39,7 @@ struct QueueCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one queued message: its envelope, then the message.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one queued message: its envelope, then the message.")
         @OptionGroup var options: ConfigOption
         @Argument(help: "The queue id.") var id: String
 
@@ -51,7 +51,7 @@ struct QueueCommand: AsyncParsableCommand {
     }
 
     struct Flush: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Make the running server retry deferred messages now.")
+        static let configuration = CommandConfiguration(commandName: "flush", abstract: "Make the running server retry deferred messages now.")
         @OptionGroup var options: ConfigOption
 
         func run() async throws {
@@ -61,7 +61,7 @@ struct QueueCommand: AsyncParsableCommand {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Make the running server remove a queued message.")
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Make the running server remove a queued message.")
         @OptionGroup var options: ConfigOption
         @Argument(help: "The queue id.") var id: String
 

@@ -5,7 +5,7 @@ import Logging
 import Suite
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the enabled services until SIGTERM or SIGINT.")
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the enabled services until SIGTERM or SIGINT.")
 
     @OptionGroup var options: ConfigOption
 
@@ -56,7 +56,7 @@ struct CheckConfig: ParsableCommand {
 }
 
 struct Status: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show the running server's services, connections and uptime.")
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show the running server's services, connections and uptime.")
 
     @OptionGroup var options: ConfigOption
 
@@ -66,7 +66,7 @@ struct Status: AsyncParsableCommand {
 }
 
 struct Reload: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "reload", 
         abstract: "Make the running server re-read its configuration; an invalid one is refused and the old one kept.")
 
     @OptionGroup var options: ConfigOption

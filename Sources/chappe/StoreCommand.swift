@@ -14,7 +14,7 @@ struct StoreCommand: AsyncParsableCommand {
         commandName: "store", abstract: "Maintain users' mail stores.", subcommands: [Check.self])
 
     struct Check: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "check", 
             abstract: "Reconcile a user's Maildir and index; rebuild a missing or corrupt index.")
 
         @OptionGroup var options: ConfigOption

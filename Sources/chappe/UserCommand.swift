@@ -10,7 +10,7 @@ struct UserCommand: AsyncParsableCommand {
         subcommands: [Add.self, Delete.self, Password.self, List.self])
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create an account.")
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "Create an account.")
         @OptionGroup var options: ConfigOption
         @Argument(help: "The account's address, e.g. alice@example.test.") var address: String
         @Flag(help: "Read the password from the first line of standard input.") var passwordStdin = false
@@ -63,7 +63,7 @@ struct UserCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the accounts.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the accounts.")
         @OptionGroup var options: ConfigOption
 
         func run() async throws {
