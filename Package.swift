@@ -37,6 +37,7 @@ let package = Package(
             ]
         ),
         .target(name: "MIME"),
+        .target(name: "DNS"),
         .target(
             name: "MailStore",
             dependencies: [
@@ -105,6 +106,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "DNSTests", dependencies: ["DNS"]),
         .testTarget(name: "MIMETests", dependencies: ["MIME"], exclude: ["Corpus", "Tools", "reference.py"]),
         .testTarget(
             name: "MailStoreTests",
