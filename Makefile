@@ -3,8 +3,9 @@
 
 SWIFT ?= swift
 # Build: SQLite (GRDB) and ncursesw (the reader). Tests: the real clients and
-# peers the end-to-end tests drive.
-DEBIAN_PACKAGES := libsqlite3-dev libncurses-dev pkg-config openssl curl python3 swaks fetchmail dovecot-core dovecot-pop3d
+# peers the end-to-end tests drive. Postfix is installed unconfigured: the
+# tests run instances of their own, never the system's mail service.
+DEBIAN_PACKAGES := libsqlite3-dev libncurses-dev pkg-config openssl curl python3 swaks fetchmail dovecot-core dovecot-pop3d postfix
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build run test bench clean
@@ -18,6 +19,7 @@ deps:
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
+	  echo "postfix postfix/main_mailer_type select No configuration" | $(SUDO) debconf-set-selections; \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi

@@ -180,10 +180,10 @@ struct FileQueueTests {
         let queue = try FileQueue(directory: folder.path + "/queue")
         let first = try await spool(sampleMessage, into: queue, envelope: testEnvelope(to: ["bob@example.test"]))
         let second = try await spool(sampleMessage, into: queue, envelope: testEnvelope(to: ["bob@example.test"]))
-        try await queue.remove(first)
+        try await queue.remove(first, durably: true)
         #expect(try await queue.activeIDs() == [second])
         #expect(folder.names("queue/done").isEmpty)
-        await #expect(throws: QueueError.noSuchEntry(first)) { try await queue.remove(first) }
+        await #expect(throws: QueueError.noSuchEntry(first)) { try await queue.remove(first, durably: true) }
         await queue.moveAside(second)
         #expect(folder.names("queue/corrupt") == [second.rawValue])
     }

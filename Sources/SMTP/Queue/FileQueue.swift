@@ -114,13 +114,17 @@ public final class FileQueue: QueueStore {
         }
     }
 
-    public func remove(_ id: QueueID) async throws {
+    public func remove(_ id: QueueID, durably: Bool) async throws {
         let (from, to, active, done) = (active + "/" + id.rawValue, done + "/" + id.rawValue, active, done)
+        let fault = faultHook
         try await QueueFiles.run {
             guard QueueFiles.exists(from) else { throw QueueError.noSuchEntry(id) }
+            try fault?(.removing)
             try QueueFiles.move(from, to)
-            try QueueFiles.syncDirectory(active)
-            try QueueFiles.syncDirectory(done)
+            if durably {
+                try QueueFiles.syncDirectory(active)
+                try QueueFiles.syncDirectory(done)
+            }
             QueueFiles.removeTree(to)
         }
     }

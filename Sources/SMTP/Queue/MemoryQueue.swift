@@ -56,7 +56,7 @@ public final class MemoryQueue: QueueStore {
         }
     }
 
-    public func remove(_ id: QueueID) async throws {
+    public func remove(_ id: QueueID, durably: Bool) async throws {
         try entries.withLock { entries in
             guard entries.removeValue(forKey: id) != nil else { throw QueueError.noSuchEntry(id) }
         }

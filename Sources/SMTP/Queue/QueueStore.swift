@@ -12,8 +12,10 @@ public protocol QueueStore: MessageSpool {
     func message(_ id: QueueID) async throws -> [UInt8]
     /// Replaces the entry's envelope in one atomic step.
     func update(_ entry: QueueEntry) async throws
-    /// Removes a finished (or deleted) entry in one atomic step.
-    func remove(_ id: QueueID) async throws
+    /// Removes an entry in one atomic step: a finished one (not `durably`:
+    /// passed over again after a crash, it delivers nothing twice), or one
+    /// the operator deleted (`durably`: it must not come back).
+    func remove(_ id: QueueID, durably: Bool) async throws
     /// Moves an unreadable entry aside so it never stops the runner.
     func moveAside(_ id: QueueID) async
     /// Called after each commit (the runner's wake-up).
@@ -30,6 +32,8 @@ public enum QueueStep: String, Sendable {
     case renamed
     /// A rewritten envelope is fsynced as envelope.json.new, not yet renamed.
     case rewriteSynced
+    /// An entry is about to be removed.
+    case removing
 }
 
 public struct SimulatedQueueCrash: Error, Sendable, Equatable {

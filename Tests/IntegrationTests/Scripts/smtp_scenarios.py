@@ -14,6 +14,7 @@ import smtplib
 import socket
 import ssl
 import sys
+import time
 
 
 def replies(sock, count):
@@ -91,22 +92,53 @@ def main():
         result["code"] = 250
         client.quit()
     elif scenario == "burst":
+        # Messages "PREFIX-ID", one connection each. A message without a 250
+        # is sent again (up to `tries` times, 0.1 s apart) under a new ID,
+        # number * 100 + attempt: an unacknowledged copy may still have been
+        # queued, and both copies must then be told apart.
         rcpt, prefix, first, count = args[0], args[1], int(args[2]), int(args[3])
+        tries = int(args[4]) if len(args) > 4 else 1
         acked = []
         for number in range(first, first + count):
-            message = ("From: load@remote.test\r\nSubject: %s-%d\r\n\r\nmessage %d\r\n" % (prefix, number, number)).encode()
-            try:
-                client = smtplib.SMTP(host, port, timeout=30)
-                client.ehlo("client.example")
-                client.sendmail("load@remote.test", [rcpt], message)
-                acked.append(number)
+            for attempt in range(tries):
+                ident = number * 100 + attempt
+                message = ("From: load@remote.test\r\nSubject: %s-%d\r\n\r\nmessage %d\r\n" % (prefix, ident, ident)).encode()
                 try:
-                    client.quit()
+                    client = smtplib.SMTP(host, port, timeout=30)
+                    client.ehlo("client.example")
+                    client.sendmail("load@remote.test", [rcpt], message)
+                    acked.append(ident)
+                    try:
+                        client.quit()
+                    except Exception:
+                        pass
+                    break
                 except Exception:
-                    pass
-            except Exception:
-                pass
+                    time.sleep(0.1)
         result["acked"] = acked
+    elif scenario == "big":
+        # A message of about SIZE bytes (lines of 78 octets), written to FILE
+        # as sent, then sent with smtplib.
+        sender, rcpt, size, path = args[0], args[1], int(args[2]), args[3]
+        head = ("From: %s\r\nTo: %s\r\nSubject: big\r\n\r\n" % (sender, rcpt)).encode()
+        lines = []
+        total = len(head)
+        number = 0
+        while total < size:
+            line = (b"%08d " % number) + bytes(65 + (number % 26) for _ in range(67)) + b"\r\n"
+            lines.append(line)
+            total += len(line)
+            number += 1
+        message = head + b"".join(lines)
+        with open(path, "wb") as out:
+            out.write(message)
+        client = smtplib.SMTP(host, port, timeout=120)
+        client.ehlo("client.example")
+        result["size_limit"] = int(client.esmtp_features.get("size", "0") or 0)
+        client.sendmail(sender, [rcpt], message)
+        result["code"] = 250
+        result["bytes"] = len(message)
+        client.quit()
     else:
         print("unknown scenario", scenario, file=sys.stderr)
         sys.exit(2)
