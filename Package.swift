@@ -38,6 +38,7 @@ let package = Package(
         ),
         .target(name: "MIME"),
         .target(name: "DNS"),
+        .target(name: "IMAP"),
         .target(
             name: "MailStore",
             dependencies: [
@@ -107,6 +108,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DNSTests", dependencies: ["DNS"]),
+        .testTarget(name: "IMAPTests", dependencies: ["IMAP"]),
         .testTarget(name: "MIMETests", dependencies: ["MIME"], exclude: ["Corpus", "Tools", "reference.py"]),
         .testTarget(
             name: "MailStoreTests",
