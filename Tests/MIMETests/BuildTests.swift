@@ -75,6 +75,23 @@ import Testing
         #expect(tree.decodedText() == "Grüße\r\n")
     }
 
+    /// A report: parameters on the multipart, message/* fields left in 7bit
+    /// (RFC 6522 §3, RFC 3464 §2.1).
+    @Test func multipartParametersAndSevenBitMessageFields() throws {
+        var builder = MessageBuilder(subject: "report")
+        builder.body = .multipart(
+            "report",
+            [.text("see below"), .content(Array("Reporting-MTA: dns; mx.example.test\r\n".utf8), type: ContentType(type: "message", subtype: "delivery-status"))],
+            parameters: [MIMEParameter(name: "report-type", value: "delivery-status")])
+        let bytes = builder.build()
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.contains("Content-Type: multipart/report; report-type=delivery-status;"))
+        #expect(text.contains("Content-Type: message/delivery-status\r\nContent-Transfer-Encoding: 7bit\r\n\r\nReporting-MTA: dns; mx.example.test\r\n"))
+        let parsed = try MIMEPart(parsing: bytes)
+        #expect(parsed.contentType[parameter: "report-type"] == "delivery-status")
+        #expect(parsed.part("2")?.decodedText() == "Reporting-MTA: dns; mx.example.test\r\n")
+    }
+
     @Test func pythonReadsWhatWeBuild() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mime-build-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -22,7 +22,8 @@ public struct MessageBuilder: Sendable {
         /// A whole message as a message/rfc822 part (RFC 2046 §5.2.1).
         case message([UInt8])
         /// A multipart part with the given subtype (RFC 2046 §5.1): "mixed", "alternative", "related", …
-        case multipart(String, [Part])
+        /// and parameters besides the boundary (multipart/report's report-type, RFC 6522 §3).
+        case multipart(String, [Part], parameters: [MIMEParameter] = [])
 
         /// An attachment (Content-Disposition: attachment, RFC 2183).
         public static func attachment(_ data: [UInt8], type: ContentType, filename: String) -> Part {
@@ -109,7 +110,7 @@ public struct MessageBuilder: Sendable {
             let cte = TransferEncoding.isSevenBit(inner) ? "7bit" : "8bit"
             return ([HeaderField(name: "Content-Type", value: "message/rfc822"),
                      HeaderField(name: "Content-Transfer-Encoding", value: cte)], inner)
-        case .multipart(let subtype, let parts):
+        case .multipart(let subtype, let parts, let parameters):
             let rendered = parts.map { render($0, using: &generator) }
             // RFC 2046 §5.1.1: the boundary must not occur in any encapsulated part.
             var boundary: String
@@ -119,7 +120,7 @@ public struct MessageBuilder: Sendable {
                 let bytes = part.0.flatMap(\.raw) + part.1
                 return bytes.firstRange(of: Array(("--" + boundary).utf8)) != nil
             }
-            var type = ContentType(type: "multipart", subtype: subtype)
+            var type = ContentType(type: "multipart", subtype: subtype, parameters: parameters)
             type.setParameter("boundary", boundary)
             var body: [UInt8] = []
             let dash = Array(("--" + boundary).utf8)
@@ -137,7 +138,10 @@ public struct MessageBuilder: Sendable {
         var type = type
         if let filename, type[parameter: "name"] == nil { type.setParameter("name", filename) }
         var fields = [HeaderField(name: "Content-Type", value: type.description)]
-        let (encoding, body) = TransferEncoding.encode(data, isText: type.type == "text", allows8bit: allows8bit)
+        // message/* fields (delivery-status, disposition-notification) are
+        // text for this purpose: 7bit when they can be (RFC 3464 §2.1 says it MUST).
+        let isText = type.type == "text" || type.type == "message"
+        let (encoding, body) = TransferEncoding.encode(data, isText: isText, allows8bit: allows8bit)
         fields.append(HeaderField(name: "Content-Transfer-Encoding", value: encoding))
         if let contentID { fields.append(HeaderField(name: "Content-ID", value: "<" + contentID + ">")) }
         if disposition != nil || filename != nil {

@@ -79,12 +79,15 @@ public struct DeliveryStatusNotification: Sendable {
         } else {
             returned = .message(original)
         }
-        builder.body = .multipart("report", [
-            .text(explanation),
-            .content(Array(deliveryStatus(now: now).utf8), type: ContentType(type: "message", subtype: "delivery-status")),
-            returned,
-        ])
-        return Self.addingReportType(to: builder.build())
+        // RFC 6522 §3: multipart/report names its report type.
+        builder.body = .multipart(
+            "report",
+            [
+                .text(explanation),
+                .content(Array(deliveryStatus(now: now).utf8), type: ContentType(type: "message", subtype: "delivery-status")),
+                returned,
+            ], parameters: [MIMEParameter(name: "report-type", value: "delivery-status")])
+        return builder.build()
     }
 
     var explanation: String {
@@ -127,16 +130,5 @@ public struct DeliveryStatusNotification: Sendable {
         if let range = message.firstRange(of: crlf) { return Array(message[..<range.upperBound]) }
         if let range = message.firstRange(of: [10, 10] as [UInt8]) { return Array(message[..<range.upperBound]) }
         return message
-    }
-
-    /// RFC 6522 §3: multipart/report needs report-type; MessageBuilder
-    /// writes no parameters on multiparts but the boundary, so it is added
-    /// to the first (top-level) Content-Type here.
-    static func addingReportType(to message: [UInt8]) -> [UInt8] {
-        let marker = Array("Content-Type: multipart/report".utf8)
-        guard let range = message.firstRange(of: marker) else { return message }
-        var result = message
-        result.insert(contentsOf: Array("; report-type=delivery-status".utf8), at: range.upperBound)
-        return result
     }
 }
