@@ -91,6 +91,7 @@ let package = Package(
             name: "chappe",
             dependencies: [
                 "Suite",
+                "SMTP",
                 "MailStore",
                 "MIME",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -156,6 +156,31 @@ struct SMTPEndToEndTests {
         try await smtp.stop()
     }
 
+    @Test func chappeSendFriendlyFormBuildsAMIMEMessage() async throws {
+        let smtp = try await SMTPFixture.start()
+        defer { smtp.cleanUp() }
+        let attachment = smtp.sandbox.root.appendingPathComponent("report.pdf")
+        let pdf = Data("%PDF-1.4\n\u{0}\u{1}binary\u{FF}\n".utf8)
+        try pdf.write(to: attachment)
+        let sent = try Chappe.run(
+            ["send", "--config", smtp.sandbox.configFile.path, "--to", "bob@example.test", "--subject", "R\u{E9}sum\u{E9}",
+             "--attach", attachment.path],
+            stdin: "Hello Bob,\n.\nthe report is attached.\n")
+        #expect(sent.status == 0, "\(sent.stderr)")
+        let delivered = String(decoding: try await smtp.waitForMessages(1).first ?? [], as: UTF8.self)
+        #expect(delivered.contains("\r\nTo: bob@example.test\r\n"), "\(delivered)")
+        #expect(delivered.contains("\r\nSubject: =?utf-8?"))
+        #expect(delivered.contains("Content-Type: multipart/mixed; boundary="))
+        #expect(delivered.contains("Content-Type: application/pdf; name=report.pdf"))
+        #expect(delivered.contains("Content-Disposition: attachment; filename=report.pdf"))
+        #expect(delivered.contains(pdf.base64EncodedString()))
+        // A line with a single "." is body text here, not the end of input.
+        #expect(delivered.contains("Hello Bob,\r\n.\r\nthe report is attached.\r\n"))
+        let bad = try Chappe.run(["send", "--config", smtp.sandbox.configFile.path, "--to", "not an address"], stdin: "x\n")
+        #expect(bad.status == 2 && bad.stderr.contains("is not an address"), "\(bad.stderr)")
+        try await smtp.stop()
+    }
+
     @Test func chappeSendWithoutAServerQueuesForTheNextStart() async throws {
         let smtp = try SMTPFixture.prepare()
         defer { smtp.cleanUp() }
