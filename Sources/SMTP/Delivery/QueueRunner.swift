@@ -1,7 +1,7 @@
 // The queue runner: takes committed entries (at once after a commit, at
 // start-up for leftovers, and every poll interval for entries that other
 // processes such as `chappe send` queued) and delivers their local
-// recipients through the store. Each pass over an entry ends with one
+// recipients through the store, several entries at a time. Each pass over an entry ends with one
 // atomic envelope rewrite; the store's delivery ids ("<queue id>/<recipient>")
 // make a pass repeated after a crash deliver nothing twice (DESIGN.md rule 3).
 // Non-local recipients stay pending for the remote delivery agent.
@@ -63,38 +63,60 @@ public actor QueueRunner {
     let configuration: QueueRunnerConfiguration
     let clock: @Sendable () -> Date
     let logger: Logger
-    private let wakeups: AsyncStream<Void>
-    private let wakeup: AsyncStream<Void>.Continuation
-    private var flushRequested = false
+    /// Brings in what users without access to the queue left in the
+    /// maildrop, at every look at the folder.
+    let pickup: MaildropPickup?
+    /// What the dispatcher of `run()` acts on, in order.
+    private enum Event: Sendable {
+        /// Committed by this process: deliver it as soon as a slot is free.
+        case committed(QueueID)
+        /// Look at the queue folder for new and due entries (`force`: every
+        /// entry, deferred or not).
+        case scan(force: Bool)
+        /// A delivery slot is free again.
+        case finished(QueueID)
+    }
+
+    private let events: AsyncStream<Event>
+    private let eventSink: AsyncStream<Event>.Continuation
     /// When each entry seen needs the runner next (nil: only remote
     /// recipients are left, which this runner does not deliver), so that a
     /// poll reads only new and due entries.
     private var nextVisit: [QueueID: Date?] = [:]
+    /// Entries waiting for a slot, in arrival order, and those in one.
+    private var waiting: [QueueID] = []
+    private var waitingIndex = 0
+    private var queued: Set<QueueID> = []
+    private var inFlight: Set<QueueID> = []
+    /// Entries to retry now, deferred recipients included (a flush).
+    private var forced: Set<QueueID> = []
 
     public init(
         queue: any QueueStore, resolver: AliasingRecipientResolver, agent: any LocalDeliveryAgent,
-        configuration: QueueRunnerConfiguration, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }
+        configuration: QueueRunnerConfiguration, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
+        pickup: MaildropPickup? = nil
     ) {
+        self.pickup = pickup
         self.queue = queue
         self.resolver = resolver
         self.agent = agent
         self.configuration = configuration
         self.logger = logger
         self.clock = clock
-        (wakeups, wakeup) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let wakeup = self.wakeup
-        queue.setCommitObserver { _ in wakeup.yield() }
+        (events, eventSink) = AsyncStream.makeStream(of: Event.self)
+        let sink = eventSink
+        queue.setCommitObserver { id in sink.yield(.committed(id)) }
     }
 
-    /// Asks for a pass soon (a commit, `QUEUE-KICK` on the control socket).
+    /// Asks for a look at the queue folder soon (`QUEUE-KICK` on the control
+    /// socket, after `chappe send`).
     public nonisolated func kick() {
-        wakeup.yield()
+        eventSink.yield(.scan(force: false))
     }
 
     /// Retries deferred recipients now (`chappe queue flush`).
     public func flush() {
-        flushRequested = true
-        wakeup.yield()
+        eventSink.yield(.scan(force: true))
     }
 
     /// Removes an entry without delivering it (`chappe queue delete`).
@@ -103,25 +125,82 @@ public actor QueueRunner {
         logger.notice("queue entry \(id) deleted")
     }
 
-    /// Runs until the task is cancelled: a pass at start-up, then one per
-    /// wake-up or poll interval.
+    /// Runs until the task is cancelled. Entries committed here are taken
+    /// at once; the folder is looked at on start-up, on a kick and every poll
+    /// interval for entries queued by others and for due retries. Up to
+    /// `concurrency` entries are processed at a time, each by one task; a
+    /// new entry takes the first free slot rather than waiting for a pass
+    /// to end.
     public func run() async {
-        let wakeup = self.wakeup
+        let sink = eventSink
         let interval = configuration.pollInterval
-        let ticker = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                wakeup.yield()
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    sink.yield(.scan(force: false))
+                }
             }
+            sink.yield(.scan(force: false))
+            for await event in events {
+                switch event {
+                case .committed(let id): enqueue(id, force: false)
+                case .scan(let force): await scan(force: force)
+                case .finished(let id): inFlight.remove(id)
+                }
+                while inFlight.count < configuration.concurrency, let id = nextWaiting() {
+                    inFlight.insert(id)
+                    let force = forced.remove(id) != nil
+                    group.addTask {
+                        _ = await self.process(id, force: force)
+                        sink.yield(.finished(id))
+                    }
+                }
+            }
+            group.cancelAll()
         }
-        defer { ticker.cancel() }
-        wakeup.yield()
-        for await _ in wakeups {
-            if Task.isCancelled { break }
-            let force = flushRequested
-            flushRequested = false
-            _ = await runOnce(force: force)
+    }
+
+    /// Queues the entries of the folder that are new or due.
+    private func scan(force: Bool) async {
+        await pickup?.pickUp()
+        let ids: [QueueID]
+        do {
+            ids = try await queue.activeIDs()
+        } catch {
+            logger.error("cannot list the queue: \(error)")
+            return
         }
+        let present = Set(ids)
+        nextVisit = nextVisit.filter { present.contains($0.key) }
+        let now = clock()
+        for id in ids where force || isDue(id, now: now) {
+            enqueue(id, force: force)
+        }
+    }
+
+    private func isDue(_ id: QueueID, now: Date) -> Bool {
+        guard let known = nextVisit[id] else { return true }
+        guard let due = known else { return false }
+        return due <= now
+    }
+
+    private func enqueue(_ id: QueueID, force: Bool) {
+        if force { forced.insert(id) }
+        guard !inFlight.contains(id), queued.insert(id).inserted else { return }
+        waiting.append(id)
+    }
+
+    private func nextWaiting() -> QueueID? {
+        guard waitingIndex < waiting.count else {
+            waiting.removeAll(keepingCapacity: true)
+            waitingIndex = 0
+            return nil
+        }
+        let id = waiting[waitingIndex]
+        waitingIndex += 1
+        queued.remove(id)
+        return id
     }
 
     /// One pass over every entry; `force` retries deferred recipients now.
@@ -138,11 +217,7 @@ public actor QueueRunner {
         let present = Set(ids)
         nextVisit = nextVisit.filter { present.contains($0.key) }
         let now = clock()
-        let due = ids.filter { id in
-            guard !force, let known = nextVisit[id] else { return true }
-            guard let due = known else { return false }
-            return due <= now
-        }
+        let due = ids.filter { force || isDue($0, now: now) }
         // Up to `concurrency` entries at once; each is processed by one task
         // only, and the actor serialises their bookkeeping between awaits.
         await withTaskGroup(of: QueueRunSummary.self) { group in

@@ -22,7 +22,7 @@ public final class FileQueue: QueueStore {
     public let directory: String
     let faultHook: (@Sendable (QueueStep) throws -> Void)?
     private let clock: @Sendable () -> Date
-    private let observer = Mutex<(@Sendable (QueueID) -> Void)?>(nil)
+    private let observer = Mutex<CommitObserver?>(nil)
 
     var tmp: String { directory + "/tmp" }
     var active: String { directory + "/active" }
@@ -43,17 +43,18 @@ public final class FileQueue: QueueStore {
         try QueueFiles.makeDirectory(directory)
         for folder in [tmp, active, done, corrupt] { try QueueFiles.makeDirectory(folder) }
         guard sweeping else { return }
+        try Maildrop.prepare(queueDirectory: directory)
         for name in QueueFiles.list(tmp) { QueueFiles.removeTree(tmp + "/" + name) }
         for name in QueueFiles.list(done) { QueueFiles.removeTree(done + "/" + name) }
     }
 
     public func setCommitObserver(_ observer: @escaping @Sendable (QueueID) -> Void) {
-        self.observer.withLock { $0 = observer }
+        self.observer.withLock { $0 = CommitObserver(call: observer) }
     }
 
     func committed(_ id: QueueID) {
         let observer = self.observer.withLock { $0 }
-        observer?(id)
+        observer?.call(id)
     }
 
     // MARK: - Taking messages in

@@ -21,6 +21,9 @@ public struct LocalSubmission: Sendable {
     public var domain: String
     /// For Message-ID.
     public var hostname: String
+    /// Who submitted it, for the Received field: this process, or the owner
+    /// of a maildrop file.
+    public var userID: UInt32 = getuid()
 
     public init(user: String, domain: String, hostname: String) {
         self.user = user
@@ -106,7 +109,7 @@ public struct LocalSubmission: Sendable {
 
     /// RFC 5321 §4.4: a local submission has no "from" clause.
     public func receivedField(id: QueueID, now: Date, zoneOffsetMinutes: Int) -> String {
-        "Received: by \(hostname) (chappe send, from userid \(getuid()))\r\n\tid \(id); \(MIMEDate(now, zoneOffsetMinutes: zoneOffsetMinutes))\r\n"
+        "Received: by \(hostname) (chappe send, from userid \(userID))\r\n\tid \(id); \(MIMEDate(now, zoneOffsetMinutes: zoneOffsetMinutes))\r\n"
     }
 
     /// `user` alone gets the local domain, as sendmail does.

@@ -12,7 +12,7 @@ public final class MemoryQueue: QueueStore {
 
     private let entries = Mutex<[QueueID: Stored]>([:])
     private let order = Mutex<[QueueID]>([])
-    private let observer = Mutex<(@Sendable (QueueID) -> Void)?>(nil)
+    private let observer = Mutex<CommitObserver?>(nil)
     private let clock: @Sendable () -> Date
 
     public init(clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -27,11 +27,11 @@ public final class MemoryQueue: QueueStore {
         entries.withLock { $0[entry.id] = Stored(entry: entry, bytes: bytes) }
         order.withLock { $0.append(entry.id) }
         let observer = self.observer.withLock { $0 }
-        observer?(entry.id)
+        observer?.call(entry.id)
     }
 
     public func setCommitObserver(_ observer: @escaping @Sendable (QueueID) -> Void) {
-        self.observer.withLock { $0 = observer }
+        self.observer.withLock { $0 = CommitObserver(call: observer) }
     }
 
     public func activeIDs() async throws -> [QueueID] {

@@ -22,6 +22,14 @@ public protocol QueueStore: MessageSpool {
     func setCommitObserver(_ observer: @escaping @Sendable (QueueID) -> Void)
 }
 
+/// The commit observer, kept in a struct: a bare closure stored in a
+/// `Mutex` and read back with `withLock { $0 }` gains a reabstraction
+/// thunk at every read, so each call went through one more layer than the
+/// last (quadratic time, and in the end a stack overflow).
+struct CommitObserver: Sendable {
+    let call: @Sendable (QueueID) -> Void
+}
+
 /// Where a simulated crash stops the queue (tests only).
 public enum QueueStep: String, Sendable {
     /// The message file is fsynced, the envelope not yet written.

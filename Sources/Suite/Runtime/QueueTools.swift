@@ -38,9 +38,23 @@ public enum QueueTools {
             throw Failure(status: 1, description: "the message is larger than [smtp] max_message_size (\(configuration.smtp.maxMessageSize) octets)")
         }
         let dataDirectory = configuration.dataDirectory.path
+        let queueDirectory = SMTPSettings.queueDirectory(dataDirectory: dataDirectory)
+        // A user who may not write the queue (the server's, mode 0700)
+        // leaves the input in the maildrop, as given: the server prepares
+        // it again as that user's, which is what makes it trustworthy.
+        if access(queueDirectory + "/tmp", W_OK) != 0 && access(Maildrop.directory(inQueue: queueDirectory), W_OK) == 0 {
+            let options = Maildrop.Options(
+                recipients: recipients, sender: sender, extractRecipients: extractRecipients, ignoreDots: ignoreDots)
+            do {
+                let name = try Maildrop.drop(input, options: options, queueDirectory: queueDirectory)
+                return "maildrop/\(name)"
+            } catch {
+                throw Failure(status: 1, description: "\(error)")
+            }
+        }
         let id: QueueID
         do {
-            let queue = try FileQueue(directory: SMTPSettings.queueDirectory(dataDirectory: dataDirectory), sweeping: false)
+            let queue = try FileQueue(directory: queueDirectory, sweeping: false)
             let writer = try await queue.begin(prepared.envelope)
             var buffer = ByteBuffer()
             buffer.writeBytes(prepared.message)

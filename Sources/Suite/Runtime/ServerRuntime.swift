@@ -55,8 +55,11 @@ public enum ServerRuntime {
         let state = ServerState(configuration: configuration, file: file, logger: logger)
         let dataDirectory = configuration.dataDirectory.path
         do {
+            // Passable but not listable by others: `chappe send` run by any
+            // user reaches queue/maildrop; everything inside keeps its own
+            // private mode.
             try FileManager.default.createDirectory(
-                atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+                atPath: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o711])
         } catch {
             throw ServeFailure(
                 status: 2, description: "cannot create data_dir \(dataDirectory): \(error); change data_dir or fix permissions")

@@ -113,9 +113,12 @@ struct ServiceCatalog {
             tls: tls, spool: queue, authenticator: AccountAuthenticator(accounts: accounts), resolver: resolver,
             group: group, logger: logger)
         state.register(server.summary)
+        let pickup = MaildropPickup(
+            queueDirectory: queue.directory, spool: queue, domain: settings.localDomains.first ?? configuration.hostname,
+            hostname: configuration.hostname, maxMessageSize: settings.maxMessageSize, logger: logger)
         let runner = QueueRunner(
             queue: queue, resolver: resolver, agent: StoreDeliveryAgent(accounts: accounts, stores: stores),
-            configuration: settings.runnerConfiguration(hostname: configuration.hostname), logger: logger)
+            configuration: settings.runnerConfiguration(hostname: configuration.hostname), logger: logger, pickup: pickup)
         state.setQueueControl(QueueControl(runner: runner))
         return [server, QueueRunnerService(runner: runner)]
     }

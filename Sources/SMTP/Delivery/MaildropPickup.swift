@@ -1,0 +1,78 @@
+// The server's half of the maildrop (`Maildrop`): each complete file
+// becomes a queue entry, prepared as its owner's `chappe send` would have
+// prepared it (their name in From and the envelope sender, their user id
+// in Received), queued durably, then removed. A crash between the two
+// queues it twice, never not at all. A file that cannot be taken (not a
+// regular file, too large, not ours) moves to queue/corrupt/.
+import Foundation
+import Logging
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public struct MaildropPickup: Sendable {
+    let queueDirectory: String
+    let spool: any MessageSpool
+    let domain: String
+    let hostname: String
+    let maxMessageSize: Int
+    let logger: Logger
+
+    public init(
+        queueDirectory: String, spool: any MessageSpool, domain: String, hostname: String, maxMessageSize: Int,
+        logger: Logger
+    ) {
+        self.queueDirectory = queueDirectory
+        self.spool = spool
+        self.domain = domain
+        self.hostname = hostname
+        self.maxMessageSize = maxMessageSize
+        self.logger = logger
+    }
+
+    /// Takes every waiting file; returns how many were queued.
+    @discardableResult
+    public func pickUp() async -> Int {
+        var queued = 0
+        for name in Maildrop.waiting(queueDirectory: queueDirectory) {
+            let path = Maildrop.directory(inQueue: queueDirectory) + "/" + name
+            do {
+                try await take(path)
+                unlink(path)
+                queued += 1
+            } catch {
+                logger.error("maildrop file \(name) refused, moved to queue/corrupt: \(error)")
+                rename(path, queueDirectory + "/corrupt/maildrop-" + name)
+            }
+        }
+        return queued
+    }
+
+    private func take(_ path: String) async throws {
+        // The options line and the sendmail conventions may add a little to
+        // the message; the prepared message is checked exactly below.
+        let dropped = try Maildrop.read(path, maxBytes: maxMessageSize + 64 * 1024)
+        var submission = LocalSubmission(user: Maildrop.userName(dropped.owner), domain: domain, hostname: hostname)
+        submission.userID = dropped.owner
+        submission.recipients = dropped.options.recipients
+        submission.sender = dropped.options.sender
+        submission.extractRecipients = dropped.options.extractRecipients
+        submission.ignoreDots = dropped.options.ignoreDots
+        let now = Date()
+        let zone = TimeZone.current.secondsFromGMT(for: now) / 60
+        let prepared = try submission.prepare(dropped.input, now: now, zoneOffsetMinutes: zone)
+        guard prepared.message.count <= maxMessageSize else {
+            throw Maildrop.Failure("the message is larger than [smtp] max_message_size (\(maxMessageSize) octets)")
+        }
+        let writer = try await spool.begin(prepared.envelope)
+        var buffer = ByteBufferAllocator().buffer(capacity: prepared.message.count)
+        buffer.writeBytes(prepared.message)
+        try await writer.append(buffer)
+        let id = try await writer.commit(prepending: submission.receivedField(id: writer.queueID, now: now, zoneOffsetMinutes: zone))
+        logger.info("\(id): picked up from the maildrop, submitted by \(submission.user)")
+    }
+}
