@@ -106,7 +106,7 @@ public final class UserStore: Sendable {
         dataDirectory: String, address: MailAddress, options: StoreOptions = StoreOptions()
     ) async throws(StoreError) -> (store: UserStore, report: ReconcileReport?) {
         let root = userDirectory(dataDirectory: dataDirectory, address: address)
-        let io = BlockingExecutor(label: "chappe.store.io", width: options.ioConcurrency)
+        let io = BlockingExecutor(width: options.ioConcurrency)
         let fileSystem = options.fileSystem
         let indexPath = root + "/index.sqlite"
         let verify = options.reconcile == .thorough

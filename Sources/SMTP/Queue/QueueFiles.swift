@@ -2,6 +2,7 @@
 // fsync, atomic rename, and a thread on which they run, off the event loops
 // and off the cooperative pool (DESIGN.md rule 2).
 import Dispatch
+import NIOPosix
 import Foundation
 
 #if canImport(Glibc)
@@ -31,15 +32,18 @@ public struct QueueFileError: Error, Sendable, CustomStringConvertible {
 }
 
 enum QueueFiles {
-    private static let queue = DispatchQueue(label: "chappe.smtp.queue-io", attributes: .concurrent)
+    /// Real threads for blocking work: each fsync holds one, and a commit
+    /// and a delivery per session run at once (libdispatch's pool, used
+    /// before, kept a few threads and made the fsyncs wait in line).
+    private static let pool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 32)
+        pool.start()
+        return pool
+    }()
 
     /// Runs blocking file work on the queue's own threads.
     static func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(with: Result { try work() })
-            }
-        }
+        try await pool.runIfActive(work)
     }
 
     static func makeDirectory(_ path: String) throws {

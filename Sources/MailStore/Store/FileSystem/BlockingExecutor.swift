@@ -1,14 +1,21 @@
 // BlockingExecutor: where the store's blocking file work runs — writes, fsyncs, renames,
-// directory scans, message reads and MIME parsing. A concurrent dispatch queue behind a
-// limit of `width` jobs at once, so callers on NIO event loops or Swift's cooperative
-// pool only suspend (DESIGN.md rule 2) and a burst of deliveries cannot spawn a thread
-// per fsync.
+// directory scans, message reads and MIME parsing. One thread pool for all stores, with
+// real threads: fsync blocks its thread, and libdispatch's pool, which this used before,
+// kept only a few of them, so concurrent deliveries waited for each other's fsyncs. Each
+// store admits `width` jobs at once, so callers on NIO event loops or Swift's cooperative
+// pool only suspend (DESIGN.md rule 2) and one busy store cannot take every thread.
 
-import Dispatch
+import NIOPosix
 import Synchronization
 
 final class BlockingExecutor: Sendable {
-    private let queue: DispatchQueue
+    /// Shared by every store of the process; started once, never stopped.
+    private static let pool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 32)
+        pool.start()
+        return pool
+    }()
+
     private let width: Int
     private struct State {
         var running = 0
@@ -16,8 +23,7 @@ final class BlockingExecutor: Sendable {
     }
     private let state = Mutex(State())
 
-    init(label: String, width: Int) {
-        queue = DispatchQueue(label: label, qos: .userInitiated, attributes: .concurrent)
+    init(width: Int) {
         self.width = max(1, width)
     }
 
@@ -25,11 +31,7 @@ final class BlockingExecutor: Sendable {
     func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         await acquire()
         defer { release() }
-        return try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(with: Result { try work() })
-            }
-        }
+        return try await Self.pool.runIfActive(work)
     }
 
     private func acquire() async {
