@@ -5,7 +5,7 @@ SWIFT ?= swift
 # Build: SQLite (GRDB) and ncursesw (the reader). Tests: the real clients and
 # peers the end-to-end tests drive. Postfix is installed unconfigured: the
 # tests run instances of their own, never the system's mail service.
-DEBIAN_PACKAGES := libsqlite3-dev libncurses-dev pkg-config openssl curl python3 swaks fetchmail dovecot-core dovecot-pop3d postfix
+DEBIAN_PACKAGES := libsqlite3-dev libncurses-dev pkg-config openssl curl python3 swaks fetchmail dovecot-core dovecot-pop3d dovecot-imapd postfix
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build run test bench clean

@@ -38,7 +38,13 @@ let package = Package(
         ),
         .target(name: "MIME"),
         .target(name: "DNS"),
-        .target(name: "IMAP"),
+        .target(
+            name: "IMAP",
+            dependencies: [
+                "Transport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "MailStore",
             dependencies: [
@@ -77,6 +83,7 @@ let package = Package(
                 "Transport",
                 "MailStore",
                 "POP3",
+                "IMAP",
                 "SMTP",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),

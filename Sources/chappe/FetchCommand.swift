@@ -1,4 +1,5 @@
-// `chappe fetch pop3://USER@HOST[:PORT] | pop3s://... (--to DIR | --mbox FILE | --deliver ADDRESS)`:
+// `chappe fetch pop3://USER@HOST[:PORT] | pop3s://... | imap://USER@HOST[:PORT][/MAILBOX] | imaps://...
+// (--to DIR | --mbox FILE | --deliver ADDRESS)`:
 // downloads a remote mailbox. The work is Suite's FetchRequest; this maps
 // flags onto it and errors onto exit statuses (2 bad usage, 1 failure).
 import ArgumentParser
@@ -8,12 +9,14 @@ import Suite
 struct FetchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fetch",
-        abstract: "Download the messages of a POP3 mailbox into a Maildir, an mbox or a local account.",
+        abstract: "Download the messages of a POP3 or IMAP mailbox into a Maildir, an mbox or a local account.",
         discussion: """
             The password comes from --password-file (its first line) or the environment \
-            variable \(FetchRequest.passwordVariable), never from the URL. pop3:// uses STLS \
-            and refuses to log in without it unless --allow-plaintext; pop3s:// is TLS from \
-            the start. A user name holding "@" is written %40: \
+            variable \(FetchRequest.passwordVariable), never from the URL. pop3:// and imap:// use \
+            STLS / STARTTLS and refuse to log in without it unless --allow-plaintext; pop3s:// \
+            and imaps:// are TLS from the start. An IMAP URL may name a mailbox (default INBOX, \
+            "/" in a name written %2F); its messages are known by UIDVALIDITY and UID, and \
+            fetched without setting \\Seen. A user name holding "@" is written %40: \
             pop3s://alice%40example.test@mail.example.test. \
             Without --keep, a message is deleted on the server only once its local copy \
             is on disk (fsynced). The unique ids (UIDL) of fetched messages are remembered \
@@ -21,7 +24,7 @@ struct FetchCommand: AsyncParsableCommand {
             run fetches only new messages.
             """)
 
-    @Argument(help: ArgumentHelp("pop3://USER@HOST[:PORT] or pop3s://USER@HOST[:PORT].", valueName: "URL"))
+    @Argument(help: ArgumentHelp("pop3://USER@HOST[:PORT], pop3s://..., imap://USER@HOST[:PORT][/MAILBOX] or imaps://....", valueName: "URL"))
     var url: String
 
     @Option(name: .customLong("to"), help: ArgumentHelp("Store into this Maildir (created if missing).", valueName: "DIR"))

@@ -27,13 +27,18 @@ struct FetchPartsTests {
         #expect(literal.host == "::1" && literal.description == "pop3s://carol@[::1]:995")
         #expect(try FetchURL.parse("pop3://d%C3%A9j%C3%A0@127.0.0.1:1").user == "d\u{E9}j\u{E0}")
         #expect(try FetchURL.parse("imaps://x@host").port == 993)
+        let imap = try FetchURL.parse("imaps://x@host")
+        #expect(imap.mailbox == "INBOX" && imap.description == "imaps://x@host:993/INBOX")
+        let folder = try FetchURL.parse("imap://x@host:2143/Lists%2Fswift%20dev")
+        #expect(folder.mailbox == "Lists/swift dev" && folder.port == 2143)
+        #expect(folder.description == "imap://x@host:2143/Lists%2Fswift%20dev")
     }
 
     @Test(arguments: [
         "mail.example.test", "http://alice@host", "pop3://host", "pop3://@host", "pop3://alice:secret@host",
         "pop3://alice@", "pop3://alice@host:0", "pop3://alice@host:70000", "pop3://alice@host:x",
         "pop3://alice@host/INBOX", "pop3://al%4@host", "pop3://alice@[::1", "pop3://alice@[127.0.0.1]",
-        "pop3://alice@ho st", "pop3://alice;AUTH=*@host",
+        "pop3://alice@ho st", "pop3://alice;AUTH=*@host", "imap://alice@host/%ZZ", "imap://alice@host/INBOX?x",
     ])
     func urlsThatAreRefused(_ text: String) {
         #expect(throws: FetchError.self) { try FetchURL.parse(text) }
@@ -342,6 +347,26 @@ struct FetchFromDovecotTests {
         #expect(dovecot.messageFiles().isEmpty, "Dovecot removed them at QUIT")
     }
 
+    /// IMAP: STARTTLS keeping (UIDVALIDITY.UID remembered), then imaps
+    /// deleting (UID STORE \\Deleted, EXPUNGE).
+    @Test func imapStartTLSKeepingThenImapsDeleting() async throws {
+        let dovecot = try await Dovecot.start(messages: Self.messages, tls: true, imap: true)
+        defer { dovecot.stop() }
+        let folder = try TemporaryFolder()
+        let environment = [FetchRequest.passwordVariable: dovecot.password]
+        let plain = "imap://\(dovecot.user)@127.0.0.1:\(dovecot.port)/INBOX"
+        let kept = try await fetch([plain, "--to", folder.path + "/md", "--keep", "--insecure"], environment: environment)
+        #expect(kept.status == 0 && kept.output.contains("fetched 3 of 3"), "\(kept.stderr)\n\(dovecot.log)")
+        // IMAP sends the messages with CRLF, as POP3 does.
+        #expect(try folder.maildirMessages("md") == Self.onTheWire)
+        let again = try await fetch([plain, "--to", folder.path + "/md", "--keep", "--insecure"], environment: environment)
+        #expect(again.status == 0 && again.output.contains("fetched 0 of 3"), "\(again.output)")
+        let secure = "imaps://\(dovecot.user)@127.0.0.1:\(dovecot.tlsPort)"
+        let deleting = try await fetch([secure, "--to", folder.path + "/md2", "--insecure"], environment: environment)
+        #expect(deleting.status == 0 && deleting.output.contains("fetched 3 of 3"), "\(deleting.stderr)\n\(dovecot.log)")
+        #expect(dovecot.messageFiles().isEmpty, "expunged after the local fsync")
+    }
+
     @Test func aServerWithoutSTLSNeedsAllowPlaintext() async throws {
         let dovecot = try await Dovecot.start(messages: Self.messages, tls: false)
         defer { dovecot.stop() }
@@ -426,12 +451,15 @@ final class Dovecot {
         self.process = process
     }
 
-    static func start(messages: [String], tls: Bool) async throws -> Dovecot {
+    /// `imap`: Dovecot's IMAP server on the ports instead of POP3.
+    static func start(messages: [String], tls: Bool, imap: Bool = false) async throws -> Dovecot {
         let binary = "/usr/sbin/dovecot"
+        let service = imap ? "imap" : "pop3"
         guard FileManager.default.isExecutableFile(atPath: binary),
-            FileManager.default.fileExists(atPath: "/usr/lib/dovecot/pop3")
+            FileManager.default.fileExists(atPath: "/usr/lib/dovecot/" + service)
         else {
-            throw FixtureError("Dovecot's POP3 server is not installed (Debian packages dovecot-core, dovecot-pop3d; make test installs them)")
+            throw FixtureError(
+                "Dovecot's \(service) server is not installed (Debian packages dovecot-core, dovecot-\(service)d; make test installs them)")
         }
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("chappe-dovecot-\(UUID().uuidString.prefix(8))").path
         let port = try LoopbackPort.free()
@@ -451,7 +479,7 @@ final class Dovecot {
             base_dir = \(root)/run
             state_dir = \(root)/state
             instance_name = chappe-test-\(port)
-            protocols = pop3
+            protocols = \(service)
             listen = 127.0.0.1
             log_path = \(root)/dovecot.log
             auth_mechanisms = plain login
@@ -470,12 +498,12 @@ final class Dovecot {
               driver = static
               args = uid=\(mailUID) gid=\(mailGID) home=\(root)/home/%u
             }
-            service pop3-login {
-              inet_listener pop3 {
+            service \(service)-login {
+              inet_listener \(service) {
                 address = 127.0.0.1
                 port = \(port)
               }
-              inet_listener pop3s {
+              inet_listener \(service)s {
                 address = 127.0.0.1
                 port = \(tls ? tlsPort : 0)
                 ssl = yes
@@ -498,7 +526,7 @@ final class Dovecot {
             let group = getgrgid(getgid()).map({ String(cString: $0.pointee.gr_name) })
         {
             settings += "default_internal_user = \(me)\ndefault_login_user = \(me)\ndefault_internal_group = \(group)\n"
-            settings += "service pop3-login {\n  chroot =\n}\n"
+            settings += "service \(service)-login {\n  chroot =\n}\n"
         }
         try settings.write(toFile: root + "/dovecot.conf", atomically: false, encoding: .utf8)
         if isRoot {

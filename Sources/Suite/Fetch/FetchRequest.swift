@@ -2,6 +2,7 @@
 // run. The executable only maps its flags onto a FetchRequest (STYLE.md
 // rule 14: CLI bodies are thin).
 import Foundation
+import IMAP
 import POP3
 import Synchronization
 import Transport
@@ -47,9 +48,6 @@ public struct FetchRequest: Sendable {
     /// Checks the request, connects, fetches, and closes everything.
     public func run(progress: (any FetchProgress)?) async throws(FetchError) -> FetchReport {
         let url = try FetchURL.parse(url)
-        guard url.scheme == .pop3 || url.scheme == .pop3s else {
-            throw .usage("\(url.scheme.rawValue):// is not supported yet; use pop3:// or pop3s://")
-        }
         let password = try readPassword()
         let security = FetchSecurity(tls: try tlsSettings(), allowPlaintext: allowPlaintext)
         let target = try await openDestination()
@@ -78,7 +76,15 @@ public struct FetchRequest: Sendable {
         }
         let source: any FetchSource
         do {
-            source = try await POP3FetchSource.open(url, password: password, security: security, options: timeouts)
+            switch url.scheme {
+            case .pop3, .pop3s:
+                source = try await POP3FetchSource.open(url, password: password, security: security, options: timeouts)
+            case .imap, .imaps:
+                let options = IMAPClientOptions(
+                    connectTimeout: timeouts.connectTimeout, readTimeout: timeouts.readTimeout,
+                    maxLiteralBytes: maxMessageSize + 64 * 1024)
+                source = try await IMAPFetchSource.open(url, password: password, security: security, options: options)
+            }
         } catch let error as FetchError {
             throw error
         } catch {

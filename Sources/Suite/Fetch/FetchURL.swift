@@ -1,4 +1,5 @@
 // `chappe fetch` URLs: pop3://USER@HOST[:PORT], pop3s://... (RFC 2384 shape,
+// and for IMAP imap://USER@HOST[:PORT][/MAILBOX], imaps://..., RFC 5092 shape,
 // without its ";AUTH=" and without a password: passwords never go on a
 // command line, where `ps` shows them). The user name is percent-decoded
 // (RFC 3986 §2.1), so "alice%40example.test" is alice@example.test; an
@@ -33,24 +34,31 @@ public struct FetchURL: Sendable, Equatable, CustomStringConvertible {
     /// A name or an IP address; an IPv6 address without its brackets.
     public let host: String
     public let port: Int
+    /// IMAP only: the mailbox, decoded; nil for POP3 (an IMAP URL without
+    /// one means INBOX).
+    public let mailbox: String?
 
-    public init(scheme: Scheme, user: String, host: String, port: Int? = nil) {
+    public init(scheme: Scheme, user: String, host: String, port: Int? = nil, mailbox: String? = nil) {
         self.scheme = scheme
         self.user = user
         self.host = host
         self.port = port ?? scheme.defaultPort
+        self.mailbox = scheme == .imap || scheme == .imaps ? (mailbox ?? "INBOX") : nil
     }
 
     /// The URL in canonical form (user percent-encoded, port always given):
     /// the identity of the remote mailbox in the UIDL memory and in delivery ids.
     public var description: String {
         let shownHost = host.contains(":") ? "[\(host)]" : host.lowercased()
-        return "\(scheme.rawValue)://\(Self.encode(user))@\(shownHost):\(port)"
+        let path = mailbox.map { "/" + Self.encode($0) } ?? ""
+        return "\(scheme.rawValue)://\(Self.encode(user))@\(shownHost):\(port)" + path
     }
 
     public static func parse(_ text: String) throws(FetchError) -> FetchURL {
         func bad(_ why: String) -> FetchError {
-            .usage("bad URL \"\(redacted(text).prefix(200))\": \(why); expected pop3://USER@HOST[:PORT] or pop3s://USER@HOST[:PORT]")
+            .usage(
+                "bad URL \"\(redacted(text).prefix(200))\": \(why); expected pop3://USER@HOST[:PORT], "
+                    + "pop3s://..., imap://USER@HOST[:PORT][/MAILBOX] or imaps://...")
         }
         guard let schemeEnd = text.range(of: "://") else { throw bad("no scheme") }
         let schemeName = text[..<schemeEnd.lowerBound].lowercased()
@@ -59,8 +67,17 @@ public struct FetchURL: Sendable, Equatable, CustomStringConvertible {
         }
         var rest = text[schemeEnd.upperBound...]
         if rest.hasSuffix("/") { rest = rest.dropLast() }
-        guard !rest.contains("/"), !rest.contains("?"), !rest.contains("#") else {
-            throw bad("a path, query or fragment is not supported")
+        var mailbox: String?
+        if let slash = rest.firstIndex(of: "/") {
+            guard scheme == .imap || scheme == .imaps else { throw bad("a POP3 URL has no path") }
+            guard let name = decode(rest[rest.index(after: slash)...]), !name.isEmpty else {
+                throw bad("bad percent-encoding in the mailbox name")
+            }
+            mailbox = name
+            rest = rest[..<slash]
+        }
+        guard !rest.contains("?"), !rest.contains("#"), !(mailbox?.contains(where: { $0 == "?" || $0 == "#" }) ?? false) else {
+            throw bad("a query or fragment is not supported")
         }
         guard let at = rest.lastIndex(of: "@") else { throw bad("no user name (USER@HOST)") }
         let userInfo = rest[..<at]
@@ -106,7 +123,7 @@ public struct FetchURL: Sendable, Equatable, CustomStringConvertible {
             }
             port = number
         }
-        return FetchURL(scheme: scheme, user: user, host: String(host), port: port)
+        return FetchURL(scheme: scheme, user: user, host: String(host), port: port, mailbox: mailbox)
     }
 
     /// The URL with what may be a password ("user:password@") hidden.
