@@ -128,6 +128,7 @@ let package = Package(
             name: "POP3Tests",
             dependencies: [
                 "POP3",
+                .product(name: "Crypto", package: "swift-crypto"),
                 "Transport",
                 "MailStore",
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -7,7 +7,7 @@ import Suite
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user", abstract: "Manage mail accounts.",
-        subcommands: [Add.self, Delete.self, Password.self, List.self])
+        subcommands: [Add.self, Delete.self, Password.self, APOPSecret.self, List.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add", abstract: "Create an account.")
@@ -59,6 +59,32 @@ struct UserCommand: AsyncParsableCommand {
                 throw CommandFailure.runtime("\(error)")
             }
             print("password changed for \(mailAddress)")
+        }
+    }
+
+    struct APOPSecret: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "apop",
+            abstract: "Set (or --clear) the account's POP3 APOP secret.",
+            discussion: """
+                APOP (RFC 1939 §7) proves a shared secret without sending it, which needs the \
+                secret itself on the server: it is stored as given, apart from the password's \
+                hash. Use a secret that is not the account's password.
+                """)
+        @OptionGroup var options: ConfigOption
+        @Argument var address: String
+        @Flag(help: "Read the secret from the first line of standard input.") var secretStdin = false
+        @Flag(help: "Remove the secret: APOP is refused for the account.") var clear = false
+
+        func run() async throws {
+            let mailAddress = try parseAddress(address)
+            let secret = clear ? nil : try PasswordInput.read(fromStdin: secretStdin, confirm: true)
+            do {
+                try await openStore(options).setAPOPSecret(mailAddress, secret: secret)
+            } catch {
+                throw CommandFailure.runtime("\(error)")
+            }
+            print(clear ? "APOP secret removed for \(mailAddress)" : "APOP secret set for \(mailAddress)")
         }
     }
 

@@ -296,7 +296,7 @@ struct FetchEndToEndTests {
         let cases: [([String], String)] = [
             (["pop3://alice@", "--to", local.path], "bad URL"),
             (["pop3://alice:pw@host", "--to", local.path], "password in the URL"),
-            (["imap://alice@host", "--to", local.path], "not supported yet"),
+            (["pop3://alice@host/INBOX", "--to", local.path], "a POP3 URL has no path"),
             (["pop3://alice@host", "--to", local.path, "--mbox", local.path + "/m"], "exactly one"),
             (["pop3://alice@host"], "exactly one"),
             (["pop3://alice@127.0.0.1:1", "--to", local.path, "--password-file", local.path + "/missing"], "--password-file"),

@@ -141,6 +141,24 @@ struct POP3EndToEndTests {
         try await pop.stop()
     }
 
+    /// poplib's apop() (RFC 1939 §7) once `chappe user apop` set a secret;
+    /// before that, and with the password instead of the secret, refused.
+    @Test func apopWithASecretSetByChappeUserApop() async throws {
+        let pop = try await POP3Fixture.start(plaintextOnLoopback: false)
+        try pop.deliver(Self.first)
+        let before = try await pop.scenario("apop", "shared secret")
+        #expect((before["welcome"] as? String)?.contains("@") == true, "the greeting carries a timestamp")
+        #expect((before["error"] as? String)?.hasPrefix("-ERR [AUTH]") == true, "\(before)")
+        let set = try Chappe.run(
+            ["user", "apop", pop.address, "--secret-stdin", "--config", pop.sandbox.configFile.path], stdin: "shared secret\n")
+        #expect(set.status == 0, "\(set.stderr)")
+        let after = try await pop.scenario("apop", "shared secret")
+        #expect(after["count"] as? Int == 1, "\(after)")
+        let withPassword = try await pop.scenario("apop", pop.password)
+        #expect((withPassword["error"] as? String)?.hasPrefix("-ERR [AUTH]") == true)
+        try await pop.stop()
+    }
+
     @Test func wrongPasswordsAreRefusedThenTheConnectionIsClosed() async throws {
         let pop = try await POP3Fixture.start()
         let result = try await pop.scenario("wrong-password", "3")

@@ -50,6 +50,25 @@ private final class TemporaryFolder {
         #expect(try await store.account(address("bob@example.test")) == nil)
     }
 
+    /// RFC 1939 §7 (the example's timestamp, secret and digest).
+    @Test func apopSecretsAreCheckedOnlyWhereSet() async throws {
+        let store = try openStore()
+        let alice = try address("mrose@example.test")
+        try await store.add(alice, password: "wonderland")
+        let timestamp = "<1896.697170952@dbc.mtview.ca.us>"
+        let digest = "c4c9334bac560ecc979e58001b3e22fb"
+        #expect(await store.verifyAPOP(username: "mrose@example.test", timestamp: timestamp, digest: digest) == nil, "no secret yet")
+        try await store.setAPOPSecret(alice, secret: "tanstaaf")
+        #expect(await store.verifyAPOP(username: "mrose@example.test", timestamp: timestamp, digest: digest)?.address == alice)
+        #expect(await store.verifyAPOP(username: "mrose@example.test", timestamp: timestamp, digest: digest.uppercased()) != nil)
+        #expect(await store.verifyAPOP(username: "mrose@example.test", timestamp: "<1.2@x>", digest: digest) == nil)
+        #expect(await store.verifyAPOP(username: "nobody@example.test", timestamp: timestamp, digest: digest) == nil)
+        #expect(await store.verify(address: alice, password: "tanstaaf") == nil, "the secret is not the password")
+        try await store.setAPOPSecret(alice, secret: nil)
+        #expect(await store.verifyAPOP(username: "mrose@example.test", timestamp: timestamp, digest: digest) == nil)
+        await #expect(throws: AccountError.self) { try await store.setAPOPSecret(try address("x@example.test"), secret: "s") }
+    }
+
     @Test func listIsSortedByDomainThenLocalPart() async throws {
         let store = try openStore()
         for text in ["zed@b.test", "Bob@a.test", "carol@b.test", "alice@a.test", "dave@c.test"] {

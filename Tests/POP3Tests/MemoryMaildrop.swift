@@ -1,4 +1,5 @@
 // The in-memory twin of the mail store for POP3 tests (STYLE.md rule 10).
+import Crypto
 import NIOCore
 import Synchronization
 
@@ -31,6 +32,17 @@ final class MemoryBackend: POP3Backend {
             state.locked.insert(username)
             return .success(MemoryMaildrop(backend: self, user: username, contents: state.mailboxes[username] ?? []))
         }
+    }
+
+    /// APOP with the password as the shared secret (RFC 1939 §7).
+    func loginAPOP(username: String, timestamp: String, digest: String) async -> POP3LoginResult {
+        let password = state.withLock { $0.passwords[username] }
+        guard let password, MemoryBackend.md5Hex(timestamp + password) == digest.lowercased() else { return .invalidCredentials }
+        return await login(username: username, password: password)
+    }
+
+    static func md5Hex(_ text: String) -> String {
+        Insecure.MD5.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     fileprivate func unlock(_ user: String) {

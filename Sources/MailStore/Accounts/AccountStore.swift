@@ -25,6 +25,7 @@
 //   the current parameters after a successful login.
 // - `init` opens and migrates synchronously: call it at start-up, not on an event loop.
 
+import Crypto
 import Foundation
 import GRDB
 #if canImport(Glibc)
@@ -103,6 +104,11 @@ public final class AccountStore: Sendable {
                     quota_messages INTEGER)
                 """)
         }
+        // RFC 1939 §7 APOP: the server needs the shared secret itself, so
+        // it is kept apart from the password's hash, set only on request.
+        migrator.registerMigration("v2-apop-secret") { db in
+            try db.execute(sql: "ALTER TABLE account ADD COLUMN apop_secret TEXT")
+        }
         return migrator
     }
 
@@ -168,6 +174,42 @@ public final class AccountStore: Sendable {
                 arguments: [encoded, address.description])
             if db.changesCount == 0 { throw AccountError.notFound(address) }
         }
+    }
+
+    /// Sets or clears (nil) the account's APOP secret (RFC 1939 §7). It is
+    /// stored as given — APOP cannot work from a hash — so it should not be
+    /// the account's password. Throws `.notFound`.
+    public func setAPOPSecret(_ address: MailAddress, secret: String?) async throws(AccountError) {
+        if let secret, secret.isEmpty { throw .emptyPassword }
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE account SET apop_secret = ? WHERE address = ?", arguments: [secret, address.description])
+            if db.changesCount == 0 { throw AccountError.notFound(address) }
+        }
+    }
+
+    /// The account if `digest` is the MD5 of `timestamp` and its APOP secret
+    /// (RFC 1939 §7), else nil — also for an unknown user or one without a
+    /// secret, after the same work.
+    public func verifyAPOP(username: String, timestamp: String, digest: String) async -> Account? {
+        var found: (stored: Stored, secret: String?)?
+        if let address = try? MailAddress(username) {
+            let path = self.path
+            found = try? await read { db in
+                try Row.fetchOne(
+                    db, sql: "SELECT \(Self.columns), apop_secret FROM account WHERE address = ?",
+                    arguments: [address.description]
+                ).map { row in (try Self.decode(row, path: path), row["apop_secret"] as String?) }
+            }
+        }
+        let secret = found?.secret
+        let expected = Insecure.MD5.hash(data: Array((timestamp + (secret ?? "-")).utf8))
+            .map { String(format: "%02x", $0) }.joined()
+        let given = digest.lowercased()
+        var difference = UInt8(expected.utf8.count == given.utf8.count ? 0 : 1)
+        for (a, b) in zip(expected.utf8, given.utf8) { difference |= a ^ b }
+        guard difference == 0, secret != nil, let found else { return nil }
+        return found.stored.account
     }
 
     /// Sets or clears (nil) an account's quotas. Throws `.notFound`, `.invalidQuota`.

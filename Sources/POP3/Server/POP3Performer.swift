@@ -29,6 +29,14 @@ public struct POP3Performer: EffectPerformer {
                 context.logger.info("login \(username.prefix(64))")
             }
             return .login(outcome)
+        case .apopLogin(let username, let timestamp, let digest):
+            let outcome = await backend.loginAPOP(username: username, timestamp: timestamp, digest: digest)
+            if case .invalidCredentials = outcome {
+                context.logger.notice("failed APOP login for \(username.prefix(64))")
+            } else if case .success = outcome {
+                context.logger.info("login \(username.prefix(64)) (APOP)")
+            }
+            return .login(outcome)
         case .pause(let duration):
             try? await Task.sleep(for: duration)
             return .paused

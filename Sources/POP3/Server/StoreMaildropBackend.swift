@@ -21,6 +21,18 @@ public final class StoreMaildropBackend: POP3Backend {
         guard let account = await accounts.verify(username: username, password: password) else {
             return .invalidCredentials
         }
+        return await open(account)
+    }
+
+    public func loginAPOP(username: String, timestamp: String, digest: String) async -> POP3LoginResult {
+        guard let account = await accounts.verifyAPOP(username: username, timestamp: timestamp, digest: digest) else {
+            return .invalidCredentials
+        }
+        return await open(account)
+    }
+
+    /// Locks and lists the account's INBOX.
+    private func open(_ account: Account) async -> POP3LoginResult {
         let key = account.address.normalized
         let acquired = locks.withLock { $0.insert(key).inserted }
         guard acquired else { return .inUse }

@@ -45,4 +45,6 @@ public enum POP3LoginResult: Sendable {
 public protocol POP3Backend: Sendable {
     /// Checks the credentials and opens the user's maildrop.
     func login(username: String, password: String) async -> POP3LoginResult
+    /// The same for APOP: `digest` is MD5(timestamp + shared secret).
+    func loginAPOP(username: String, timestamp: String, digest: String) async -> POP3LoginResult
 }

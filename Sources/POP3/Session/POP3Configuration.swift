@@ -11,11 +11,17 @@ public struct POP3Configuration: Sendable {
     public var maxAuthFailures: Int
     /// Commands that do not parse before the connection is closed.
     public var maxBadCommands: Int
+    /// Unique to this server process (its pid and start time): with the
+    /// connection's id it makes the greeting's APOP timestamp unique
+    /// (RFC 1939 §7) while the session stays a pure value.
+    public var instanceTag: String
 
     public init(
         hostname: String, allowPlaintextOnLoopback: Bool = false, startTLSAvailable: Bool = true,
-        authFailureDelay: Duration = .seconds(2), maxAuthFailures: Int = 3, maxBadCommands: Int = 20
+        authFailureDelay: Duration = .seconds(2), maxAuthFailures: Int = 3, maxBadCommands: Int = 20,
+        instanceTag: String = "0.0"
     ) {
+        self.instanceTag = instanceTag
         self.hostname = hostname
         self.allowPlaintextOnLoopback = allowPlaintextOnLoopback
         self.startTLSAvailable = startTLSAvailable

@@ -4,6 +4,8 @@ import NIOCore
 public enum POP3Effect: Sendable {
     /// Check credentials and open the maildrop.
     case login(username: String, password: String)
+    /// Check an APOP digest of the greeting's timestamp (RFC 1939 §7).
+    case apopLogin(username: String, timestamp: String, digest: String)
     /// Wait before answering a failed login.
     case pause(Duration)
     /// Write "+OK", the message (or its header and `bodyLines` lines of its

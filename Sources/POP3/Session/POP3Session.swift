@@ -31,6 +31,7 @@ public struct POP3Session: SessionMachine {
 
     private let configuration: POP3Configuration
     private var state = State.authorization(user: nil)
+    private var apopTimestamp = ""
     private var connection: ConnectionInfo?
     private var authFailures = 0
     private var badCommands = 0
@@ -51,7 +52,9 @@ public struct POP3Session: SessionMachine {
 
     public mutating func connected(_ connection: ConnectionInfo) -> [Action] {
         self.connection = connection
-        return [reply(.ok("\(configuration.hostname) Chappe POP3 server ready"))]
+        // RFC 1939 §7: a timestamp unique to this connection, for APOP.
+        apopTimestamp = "<\(configuration.instanceTag).\(connection.id)@\(configuration.hostname)>"
+        return [reply(.ok("\(configuration.hostname) Chappe POP3 server ready \(apopTimestamp)"))]
     }
 
     public mutating func tlsEstablished(_ connection: ConnectionInfo) -> [Action] {
@@ -150,11 +153,12 @@ public struct POP3Session: SessionMachine {
             }
             state = .waiting(.login)
             return [.perform(.login(username: user, password: password))]
-        case (.authorization, .apop):
-            // APOP needs the clear password on the server (RFC 1939 §7);
-            // Chappe stores only scrypt hashes, so the greeting carries no
-            // timestamp and APOP is refused.
-            return [reply(.err(.auth, "APOP is not supported; use USER/PASS or AUTH over TLS"))]
+        case (.authorization, .apop(let name, let digest)):
+            // RFC 1939 §7: the digest proves the shared secret without
+            // sending it, so APOP needs no TLS. Accounts have a secret only
+            // once `chappe user apop` set one (it cannot come from a hash).
+            state = .waiting(.login)
+            return [.perform(.apopLogin(username: name, timestamp: apopTimestamp, digest: digest))]
         case (.authorization, .auth(nil, _)):
             // Pre-RFC 5034 clients send a bare AUTH to list mechanisms.
             return [reply(.multiline("SASL mechanisms follow", plaintextAllowed ? ["PLAIN", "LOGIN"] : []))]

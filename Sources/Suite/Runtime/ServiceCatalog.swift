@@ -61,7 +61,8 @@ struct ServiceCatalog {
             let pop3 = POP3Configuration(
                 hostname: configuration.hostname, allowPlaintextOnLoopback: settings.allowPlaintextLoopback,
                 startTLSAvailable: true, authFailureDelay: settings.authFailureDelay,
-                maxAuthFailures: settings.maxAuthFailures)
+                maxAuthFailures: settings.maxAuthFailures,
+                instanceTag: "\(getpid()).\(Int(Date().timeIntervalSince1970))")
             // RFC 1939 asks for CRLF; clients that end lines with LF alone are tolerated.
             return POP3Server.make(
                 configuration: pop3,

@@ -184,10 +184,23 @@ def pop3s(host, port, user, password, number):
     return {"count": count, "message": joined(lines).hex()}
 
 
+def apop(host, port, user, password, secret):
+    # poplib takes the timestamp from the greeting and sends MD5(timestamp + secret).
+    client = poplib.POP3(host, port, timeout=TIMEOUT)
+    result = {"welcome": client.getwelcome().decode()}
+    try:
+        client.apop(user, secret)
+        result["count"] = client.stat()[0]
+        client.quit()
+    except poplib.error_proto as error:
+        result["error"] = error_text(error)
+    return result
+
+
 SCENARIOS = {
     "listing": listing, "retr": retr, "top": top, "dele-quit": dele_quit, "dele-rset": dele_rset,
     "stls-auth-plain": stls_auth_plain, "wrong-password": wrong_password, "in-use": in_use,
-    "long-line": long_line, "pop3s": pop3s, "retr-after-rename": retr_after_rename,
+    "long-line": long_line, "pop3s": pop3s, "retr-after-rename": retr_after_rename, "apop": apop,
 }
 
 
