@@ -48,13 +48,19 @@ public struct FrameDecoder: Sendable {
         case .counted(let count):
             countedRemaining = max(0, count)
             countedEndPending = true
+        case .raw:
+            break
         }
     }
 
     /// True when no partial line or payload is in progress: the framer sits
     /// between two lines.
     public var isAtLineBoundary: Bool {
-        mode == .lines && !discardingLongLine
+        switch mode {
+        case .lines: return !discardingLongLine
+        case .raw: return true
+        case .dotStuffed, .counted: return false
+        }
     }
 
     public mutating func next(from buffer: inout ByteBuffer) -> FrameEvent? {
@@ -69,6 +75,10 @@ public struct FrameDecoder: Sendable {
             return event
         case .counted:
             return nextCounted(from: &buffer)
+        case .raw:
+            let length = min(buffer.readableBytes, maxChunkSize)
+            guard length > 0, let chunk = buffer.readSlice(length: length) else { return nil }
+            return .payload(chunk)
         }
     }
 

@@ -1,6 +1,7 @@
 // The modes of the framer and the events it yields. A protocol switches the
 // mode between events: lines for commands, a dot-stuffed payload for SMTP DATA
-// and NNTP articles, a counted payload for IMAP literals and FTP data.
+// and NNTP articles, a counted payload for FTP data, raw bytes for a protocol
+// with a framer of its own (IMAP).
 import NIOCore
 
 /// What a line may end with, chosen per protocol.
@@ -44,6 +45,11 @@ public enum FramingMode: Sendable, Equatable {
     /// Exactly this many bytes (IMAP literal, FTP data). Returns to `.lines`
     /// after `payloadEnd`.
     case counted(Int)
+    /// Every byte as it arrives, as `payload` chunks, until the machine asks
+    /// for another mode: for a protocol that frames its own input (IMAP's
+    /// commands with their literals). Never ends with `payloadEnd`; between
+    /// two chunks the framer holds nothing, so it counts as a line boundary.
+    case raw
 }
 
 public enum PayloadError: Error, Sendable, Equatable {

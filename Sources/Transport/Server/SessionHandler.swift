@@ -10,6 +10,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import NIOTLS
+import Synchronization
 
 final class SessionHandler<Performer: EffectPerformer>: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
@@ -40,6 +41,10 @@ final class SessionHandler<Performer: EffectPerformer>: ChannelDuplexHandler {
     private var drainRequested = false
     private var readPending = false
     private var needsFlush = false
+    /// A wake-up (`SessionWakeup`) waits for the machine.
+    private var wakePending = false
+    /// Read by wake-ups on other threads: false once the session has ended.
+    private let liveness = SessionLiveness()
 
     init(
         machine: Machine, performer: Performer, connection: ConnectionInfo, framer: FrameDecoder,
@@ -65,6 +70,7 @@ final class SessionHandler<Performer: EffectPerformer>: ChannelDuplexHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         timeout?.cancel()
+        liveness.end()
         self.context = nil
     }
 
@@ -87,6 +93,7 @@ final class SessionHandler<Performer: EffectPerformer>: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         timeout?.cancel()
         closing = true
+        liveness.end()
         logger.debug("disconnected")
         context.fireChannelInactive()
     }
@@ -206,6 +213,7 @@ final class SessionHandler<Performer: EffectPerformer>: ChannelDuplexHandler {
     private func close(_ context: ChannelHandlerContext) {
         guard !closing else { return }
         closing = true
+        liveness.end()
         timeout?.cancel()
         needsFlush = false
         // Before a handshake completes, TLS holds every write back: close now.
@@ -223,7 +231,8 @@ final class SessionHandler<Performer: EffectPerformer>: ChannelDuplexHandler {
 
     private func perform(_ effect: Machine.Effect, _ context: ChannelHandlerContext) {
         let effectContext = EffectContext(
-            connection: connection, logger: logger, output: SessionOutput(channel: context.channel))
+            connection: connection, logger: logger, output: SessionOutput(channel: context.channel),
+            wakeUp: makeWakeUp(context.eventLoop))
         if let result = performer.performImmediately(effect, context: effectContext) {
             apply(machine.completed(result))
             return
@@ -245,6 +254,35 @@ final class SessionHandler<Performer: EffectPerformer>: ChannelDuplexHandler {
         guard !closing else { return }
         apply(machine.completed(result))
         armTimeout()
+        process()
+        deliverWakeUp()
+    }
+
+    // MARK: - Wake-ups
+
+    /// A wake-up for effects: it holds the handler weakly, so a watch that
+    /// outlives the session keeps nothing alive and learns it has ended.
+    private func makeWakeUp(_ loop: any EventLoop) -> SessionWakeup {
+        let liveness = self.liveness
+        let handler = NIOLoopBound(WeakHandler(self), eventLoop: loop)
+        return SessionWakeup {
+            guard liveness.isOpen else { return false }
+            loop.execute { handler.value.handler?.wakeUpRequested() }
+            return true
+        }
+    }
+
+    private func wakeUpRequested() {
+        wakePending = true
+        deliverWakeUp()
+    }
+
+    /// Gives the machine a pending wake-up, unless an effect or a handshake
+    /// is under way (it comes after them).
+    private func deliverWakeUp() {
+        guard wakePending, !effectInFlight, !tlsHandshakeInFlight, !closing, context != nil else { return }
+        wakePending = false
+        apply(machine.awakened())
         process()
     }
 
@@ -284,6 +322,7 @@ final class SessionHandler<Performer: EffectPerformer>: ChannelDuplexHandler {
         tlsHandshakeInFlight = false
         apply(machine.tlsEstablished(connection))
         process()
+        deliverWakeUp()
     }
 
     // MARK: - Timeouts
@@ -308,3 +347,23 @@ final class SessionHandler<Performer: EffectPerformer>: ChannelDuplexHandler {
 
 /// Sent through a session's pipeline when the server starts draining.
 struct DrainRequest: Sendable {}
+
+/// Whether a session is open, for threads other than its event loop.
+final class SessionLiveness: Sendable {
+    private let open = Atomic<Bool>(true)
+
+    var isOpen: Bool { open.load(ordering: .acquiring) }
+
+    func end() {
+        open.store(false, ordering: .releasing)
+    }
+}
+
+/// The handler as a wake-up sees it: gone once the channel dropped it.
+private final class WeakHandler<Performer: EffectPerformer> {
+    weak var handler: SessionHandler<Performer>?
+
+    init(_ handler: SessionHandler<Performer>) {
+        self.handler = handler
+    }
+}

@@ -78,6 +78,14 @@ public protocol SessionMachine: Sendable {
     /// The server is stopping and this session is between commands: the
     /// protocol's shutdown reply (421, `* BYE`, 400), then `.close`.
     mutating func shuttingDown() -> [Action]
+    /// Something outside the peer's input called the `EffectContext.wakeUp`
+    /// an effect was given (IMAP IDLE: the watched mailbox changed). Runs on
+    /// the event loop, never while an effect is in flight.
+    mutating func awakened() -> [Action]
+}
+
+extension SessionMachine {
+    public mutating func awakened() -> [Action] { [] }
 }
 
 /// Runs a machine's effects. `perform` is called off the event loop; it may
@@ -108,11 +116,37 @@ public struct EffectContext: Sendable {
     public let connection: ConnectionInfo
     public let logger: Logger
     public let output: SessionOutput
+    /// Wakes the session later, from any thread (see `SessionWakeup`).
+    public let wakeUp: SessionWakeup
 
-    public init(connection: ConnectionInfo, logger: Logger, output: SessionOutput) {
+    public init(connection: ConnectionInfo, logger: Logger, output: SessionOutput, wakeUp: SessionWakeup = .none) {
         self.connection = connection
         self.logger = logger
         self.output = output
+        self.wakeUp = wakeUp
+    }
+}
+
+/// A way for work that outlives its effect (a watch on a mailbox) to get the
+/// session's attention: each call asks the handler to run
+/// `SessionMachine.awakened()` on the event loop, once no effect is in
+/// flight. Calls made before the session gets to them count once.
+public struct SessionWakeup: Sendable {
+    private let signal: @Sendable () -> Bool
+
+    /// `signal` asks for the wake-up and says whether the session is still open.
+    public init(_ signal: @escaping @Sendable () -> Bool) {
+        self.signal = signal
+    }
+
+    /// A wake-up that reaches no session (tests, one-shot effects).
+    public static let none = SessionWakeup { false }
+
+    /// Asks for `awakened()`; false when the session has ended, so the
+    /// caller can stop watching.
+    @discardableResult
+    public func callAsFunction() -> Bool {
+        signal()
     }
 }
 

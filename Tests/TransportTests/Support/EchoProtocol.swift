@@ -10,6 +10,8 @@
 //   SLOW text      -> effect: "100 working" written by the performer, then 250 done text
 //   FAST text      -> effect answered on the event loop (performImmediately), 250 done text
 //   LIST           -> 250 list follows, then a dot-stuffed body (`EchoMachine.listBody`)
+//   RAW            -> 250 raw, then every chunk of bytes -> 250 raw <bytes> ("LINES" in a chunk: back to lines)
+//   WATCH          -> effect that hands its wake-up to the test -> 250 watching; each wake-up -> 250 woken
 //   STARTTLS       -> 220 go ahead, then the TLS handshake
 //   FAKETLS        -> 220 go ahead followed at once by 250 injected (a lying server)
 //   STATUS         -> 250 tls=yes|no peer=IP loopback=yes|no
@@ -23,6 +25,7 @@ struct EchoMachine: SessionMachine {
     enum Effect: Sendable, Equatable {
         case slow(String)
         case fast(String)
+        case watch
     }
     typealias EffectResult = String
 
@@ -39,6 +42,7 @@ struct EchoMachine: SessionMachine {
         case command
         case data(bytes: Int, hash: UInt32)
         case literal(bytes: Int, hash: UInt32)
+        case raw
     }
 
     private let settings: Settings
@@ -78,6 +82,11 @@ struct EchoMachine: SessionMachine {
         case (.literal(let bytes, let hash), .payloadEnd):
             state = .command
             return [reply("250 literal \(bytes) bytes \(hex(hash))")]
+        case (.raw, .payload(let chunk)):
+            let text = String(buffer: chunk)
+            guard text.contains("LINES") else { return [reply("250 raw \(text)")] }
+            state = .command
+            return [.expect(.lines), reply("250 lines")]
         default:
             return [reply("451 unexpected \(event)"), .close]
         }
@@ -101,6 +110,11 @@ struct EchoMachine: SessionMachine {
             return [.perform(.slow(String(argument)))]
         case "FAST":
             return [.perform(.fast(String(argument)))]
+        case "RAW":
+            state = .raw
+            return [.expect(.raw), reply("250 raw")]
+        case "WATCH":
+            return [.perform(.watch)]
         case "LIST":
             var body = ByteBuffer(string: "250 list follows\r\n")
             var stuffer = DotStuffer()
@@ -128,6 +142,10 @@ struct EchoMachine: SessionMachine {
 
     mutating func completed(_ result: String) -> [Action] {
         [reply("250 \(result)")]
+    }
+
+    mutating func awakened() -> [Action] {
+        [reply("250 woken")]
     }
 
     mutating func tlsEstablished(_ connection: ConnectionInfo) -> [Action] {
@@ -181,9 +199,12 @@ struct EchoPerformer: EffectPerformer {
     typealias Machine = EchoMachine
 
     var gate: Gate?
+    /// Where WATCH leaves its wake-up for the test.
+    var wakeUps: WakeUpBox?
 
-    init(gate: Gate? = nil) {
+    init(gate: Gate? = nil, wakeUps: WakeUpBox? = nil) {
         self.gate = gate
+        self.wakeUps = wakeUps
     }
 
     func perform(_ effect: EchoMachine.Effect, context: EffectContext) async -> String {
@@ -198,6 +219,9 @@ struct EchoPerformer: EffectPerformer {
             return "done \(text)"
         case .fast(let text):
             return "done late \(text)"
+        case .watch:
+            wakeUps?.keep(context.wakeUp)
+            return "watching"
         }
     }
 
@@ -248,5 +272,20 @@ final class Gate: Sendable {
         return ByteBuffer(string: "421 too many connections\r\n")
     case .tooManyConnectionsFromClient:
         return ByteBuffer(string: "421 too many connections from your address\r\n")
+    }
+}
+
+/// The wake-up a WATCH effect was given, for the test to call.
+final class WakeUpBox: Sendable {
+    private let wakeUp = Mutex<SessionWakeup?>(nil)
+
+    func keep(_ value: SessionWakeup) {
+        wakeUp.withLock { $0 = value }
+    }
+
+    /// Calls the wake-up; false when the session has ended (or none was kept).
+    @discardableResult
+    func wake() -> Bool {
+        wakeUp.withLock { $0 }?() ?? false
     }
 }

@@ -165,7 +165,7 @@ struct Framing {
         switch decoder.mode {
         case .lines: bound = maxLineLength - 1
         case .dotStuffed: bound = 2
-        case .counted: bound = 0
+        case .counted, .raw: bound = 0
         }
         if buffer.readableBytes > bound {
             result.violations.append("kept \(buffer.readableBytes) bytes in mode \(decoder.mode), bound \(bound)")

@@ -48,13 +48,13 @@ final class EchoPipeline {
     let readCounter = ReadCounter()
 
     init(
-        settings: EchoMachine.Settings = .init(), maxLineLength: Int = 128, lineEndings: LineEndingPolicy = .strict,
-        idleTimeout: TimeAmount = .seconds(60), tls: NIOSSLContext? = nil
+        settings: EchoMachine.Settings = .init(), performer: EchoPerformer = .init(), maxLineLength: Int = 128,
+        lineEndings: LineEndingPolicy = .strict, idleTimeout: TimeAmount = .seconds(60), tls: NIOSSLContext? = nil
     ) throws {
         try channel.pipeline.syncOperations.addHandler(readCounter)
         try channel.pipeline.syncOperations.addHandler(
             try makeSessionHandler(
-                settings: settings, maxLineLength: maxLineLength, lineEndings: lineEndings,
+                settings: settings, performer: performer, maxLineLength: maxLineLength, lineEndings: lineEndings,
                 idleTimeout: idleTimeout, tls: tls))
         channel.connect(to: try testPeer(), promise: nil)
     }
