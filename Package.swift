@@ -37,12 +37,27 @@ let package = Package(
             ]
         ),
         .target(name: "MIME"),
-        .target(name: "DNS"),
+        .target(
+            name: "DNS",
+            dependencies: [
+                "Transport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "IMAP",
             dependencies: [
                 "Transport",
+                "MailStore",
+                "MIME",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
@@ -71,6 +86,7 @@ let package = Package(
                 "Transport",
                 "MailStore",
                 "MIME",
+                "DNS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -82,6 +98,7 @@ let package = Package(
             dependencies: [
                 "Transport",
                 "MailStore",
+                "DNS",
                 "POP3",
                 "IMAP",
                 "SMTP",
@@ -103,6 +120,7 @@ let package = Package(
                 "SMTP",
                 "MailStore",
                 "MIME",
+                "DNS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -117,8 +135,28 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "DNSTests", dependencies: ["DNS"]),
-        .testTarget(name: "IMAPTests", dependencies: ["IMAP"]),
+        .testTarget(
+            name: "DNSTests",
+            dependencies: [
+                "DNS",
+                "Transport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "IMAPTests",
+            dependencies: [
+                "IMAP",
+                "Transport",
+                "MailStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "MIMETests", dependencies: ["MIME"], exclude: ["Corpus", "Tools", "reference.py"]),
         .testTarget(
             name: "MailStoreTests",
@@ -142,6 +180,8 @@ let package = Package(
                 "SMTP",
                 "Transport",
                 "MailStore",
+                "DNS",
+                "MIME",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -1,15 +1,18 @@
-// DNS module overview: the pure core of Chappe's DNS — wire format, presentation format,
-// zone files, the authoritative answer engine and the resolver-side cache.
+// DNS module overview: Chappe's DNS — a pure core (wire format, presentation format, zone
+// files, the authoritative answer engine, the resolver-side cache) and, on top of it, the
+// socket parts: the authoritative service and the stub resolver.
 //
-// Role: everything the DNS service, the suite's own resolver (MX lookups for outgoing mail)
-// and `chappe dns` need that does not touch a socket. The socket layer sits on top: it hands
-// datagrams and TCP frames to `Authority.respond(to:over:)`, and builds queries with
-// `DNSMessage.query(...)`, checks replies with `validate(response:for:)` and remembers them
-// in a `DNSCache`.
+// Role: the pure core is everything the DNS service, the suite's own resolver (MX lookups
+// for outgoing mail) and `chappe dns` need that does not touch a socket. The socket layer
+// sits on top, on the shared transport: Server/ hands datagrams and TCP frames to
+// `Authority.respond(to:over:)`; Client/ builds queries with `DNSMessage.query(...)`,
+// checks replies with `validate(response:for:)` and remembers them in a `DNSCache`; other
+// modules ask through the `DNSLookup` protocol (`DNSResolver`, or `StaticDNS` in tests).
 //
 // Invariants:
-// - Pure: no I/O besides `Zone.load(path:)` reading one file; no global mutable state;
-//   every type is a Sendable value. Clocks and random generators are parameters.
+// - The core is pure: no I/O besides `Zone.load(path:)` reading one file, no NIO, no global
+//   mutable state; every type is a Sendable value. Clocks and random generators are
+//   parameters. Only Server/ and Client/ import NIO.
 // - Bad input is a typed error, never a crash: the decoder checks every length, every
 //   compression pointer (backwards only, a bounded number of jumps) and that each typed
 //   RDATA parser consumed exactly RDLENGTH bytes (`DNSWireError`). Zone files fail with
@@ -27,7 +30,10 @@
 //
 // Layout: Wire/ (names, codes, RDATA, messages, reader and writer with compression),
 // Presentation/ (dig-style text), Zone/ (master file lexer and parser, the Zone value),
-// Authority/ (the answer engine), Resolver/ (cache, MX answers, response validation).
+// Authority/ (the answer engine), Resolver/ (cache, MX answers, response validation);
+// Server/ (the DNS service: UDP and TCP listeners, rate limit, answer cache, zone reload),
+// Client/ (resolv.conf, one exchange over UDP or TCP, the stub resolver, the lookups API
+// and its in-memory twin, `chappe dns`).
 
 /// The protocol's fixed bounds, each named after the RFC text that sets it.
 public enum DNSLimits {

@@ -21,6 +21,9 @@ public struct Authority: Sendable {
     /// The EDNS UDP payload size we advertise and the most we send over UDP.
     public let udpPayloadSize: UInt16
 
+    /// The origins of the zones served, sorted, for logs and status lines.
+    public var origins: [DNSName] { zones.keys.sorted { $0.description < $1.description } }
+
     /// Fails when two zones have the same origin.
     public init(zones: [Zone], udpPayloadSize: UInt16 = DNSLimits.defaultEDNSPayloadSize) throws(ZoneError) {
         var byOrigin: [DNSName: Zone] = [:]
