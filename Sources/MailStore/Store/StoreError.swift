@@ -26,6 +26,13 @@ public struct QuotaExceeded: Sendable, Hashable, CustomStringConvertible {
         case .messages: "quota exceeded: \(usage) messages, the limit is \(limit)"
         }
     }
+
+    public init(resource: Resource, limit: Int64, usage: Int64, requested: Int64) {
+        self.resource = resource
+        self.limit = limit
+        self.usage = usage
+        self.requested = requested
+    }
 }
 
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -1,6 +1,7 @@
 // Store types: the values the session-facing API of `UserStore` takes and returns —
 // flags, mailboxes, message summaries, the results of delivery, copy, expunge and
 // flag changes. Plain Sendable values; the IMAP and POP3 modules build replies from them.
+// Their initializers are public for the protocols' in-memory twins of the store.
 
 import Foundation
 
@@ -119,6 +120,20 @@ public struct MailboxInfo: Sendable, Hashable {
     public var isSubscribed: Bool
     public var messageCount: Int
     public var totalSize: Int64
+
+    public init(
+        name: String, uidValidity: UInt32, uidNext: UInt32, highestModSeq: UInt64, specialUse: SpecialUse?,
+        isSubscribed: Bool, messageCount: Int, totalSize: Int64
+    ) {
+        self.name = name
+        self.uidValidity = uidValidity
+        self.uidNext = uidNext
+        self.highestModSeq = highestModSeq
+        self.specialUse = specialUse
+        self.isSubscribed = isSubscribed
+        self.messageCount = messageCount
+        self.totalSize = totalSize
+    }
 }
 
 /// The counts of IMAP STATUS (RFC 9051 §6.3.11) plus CONDSTORE's HIGHESTMODSEQ.
@@ -131,6 +146,20 @@ public struct MailboxStatus: Sendable, Hashable {
     public var uidNext: UInt32
     public var uidValidity: UInt32
     public var highestModSeq: UInt64
+
+    public init(
+        messages: Int, unseen: Int, deleted: Int, recent: Int, size: Int64, uidNext: UInt32, uidValidity: UInt32,
+        highestModSeq: UInt64
+    ) {
+        self.messages = messages
+        self.unseen = unseen
+        self.deleted = deleted
+        self.recent = recent
+        self.size = size
+        self.uidNext = uidNext
+        self.uidValidity = uidValidity
+        self.highestModSeq = highestModSeq
+    }
 }
 
 // MARK: - Messages
@@ -158,6 +187,22 @@ public struct MessageSummary: Sendable, Hashable {
     /// The Maildir base name (the file name without ":2,flags"): stable for the life of
     /// the message in this mailbox; POP3 can use it as the UIDL.
     public var baseName: String
+
+    public init(
+        uid: UInt32, size: Int, wireSize: Int, internalDate: Date, flags: MessageFlags, keywords: [String], modSeq: UInt64,
+        isRecent: Bool, path: String, baseName: String
+    ) {
+        self.uid = uid
+        self.size = size
+        self.wireSize = wireSize
+        self.internalDate = internalDate
+        self.flags = flags
+        self.keywords = keywords
+        self.modSeq = modSeq
+        self.isRecent = isRecent
+        self.path = path
+        self.baseName = baseName
+    }
 }
 
 /// A message with the parsed data IMAP serves without reading the file.
@@ -167,6 +212,13 @@ public struct MessageDetails: Sendable {
     public var bodyStructure: StoredBodyPart
     /// Bytes of the header section, the empty line included (RFC822.HEADER).
     public var headerSize: Int
+
+    public init(summary: MessageSummary, envelope: StoredEnvelope, bodyStructure: StoredBodyPart, headerSize: Int) {
+        self.summary = summary
+        self.envelope = envelope
+        self.bodyStructure = bodyStructure
+        self.headerSize = headerSize
+    }
 }
 
 /// The flags of one message after a change, with its new MODSEQ (RFC 7162 §3.1.3).
@@ -175,6 +227,13 @@ public struct MessageFlagState: Sendable, Hashable {
     public var flags: MessageFlags
     public var keywords: [String]
     public var modSeq: UInt64
+
+    public init(uid: UInt32, flags: MessageFlags, keywords: [String], modSeq: UInt64) {
+        self.uid = uid
+        self.flags = flags
+        self.keywords = keywords
+        self.modSeq = modSeq
+    }
 }
 
 /// The outcome of `UserStore.store(...)`.
@@ -185,6 +244,12 @@ public struct FlagUpdateResult: Sendable, Hashable {
     public var unchanged: [MessageFlagState]
     /// Messages refused by UNCHANGEDSINCE (RFC 7162 §3.1.3: the MODIFIED response code).
     public var modified: [UInt32]
+
+    public init(updated: [MessageFlagState], unchanged: [MessageFlagState], modified: [UInt32]) {
+        self.updated = updated
+        self.unchanged = unchanged
+        self.modified = modified
+    }
 }
 
 /// The outcome of a delivery or an APPEND (RFC 4315 APPENDUID needs both numbers).
@@ -196,6 +261,14 @@ public struct DeliveryResult: Sendable, Hashable {
     /// True when the delivery id had already been delivered: nothing new was stored and
     /// this is the first delivery's result.
     public var wasAlreadyDelivered: Bool
+
+    public init(mailbox: String, uidValidity: UInt32, uid: UInt32, size: Int, wasAlreadyDelivered: Bool) {
+        self.mailbox = mailbox
+        self.uidValidity = uidValidity
+        self.uid = uid
+        self.size = size
+        self.wasAlreadyDelivered = wasAlreadyDelivered
+    }
 }
 
 /// The outcome of COPY or MOVE (RFC 4315 COPYUID).
@@ -205,17 +278,33 @@ public struct CopyResult: Sendable, Hashable {
     public var mapping: [UIDPair]
     /// For MOVE: the MODSEQ of the expunge in the source mailbox.
     public var expungeModSeq: UInt64?
+
+    public init(uidValidity: UInt32, mapping: [UIDPair], expungeModSeq: UInt64?) {
+        self.uidValidity = uidValidity
+        self.mapping = mapping
+        self.expungeModSeq = expungeModSeq
+    }
 }
 
 public struct UIDPair: Sendable, Hashable {
     public var source: UInt32
     public var target: UInt32
+
+    public init(source: UInt32, target: UInt32) {
+        self.source = source
+        self.target = target
+    }
 }
 
 /// The outcome of an expunge: the UIDs removed and the MODSEQ of the removal.
 public struct ExpungeResult: Sendable, Hashable {
     public var uids: [UInt32]
     public var modSeq: UInt64
+
+    public init(uids: [UInt32], modSeq: UInt64) {
+        self.uids = uids
+        self.modSeq = modSeq
+    }
 }
 
 /// What a message is delivered from.

@@ -43,6 +43,17 @@ public struct MailboxChanges: Sendable, Hashable {
     public var isInvalidated: Bool
 
     public var isEmpty: Bool { expunged.isEmpty && flagChanges.isEmpty && appended.isEmpty && !isInvalidated }
+
+    public init(
+        cursor: MailboxCursor, expunged: [UInt32], flagChanges: [MessageFlagState], appended: [MessageSummary],
+        isInvalidated: Bool
+    ) {
+        self.cursor = cursor
+        self.expunged = expunged
+        self.flagChanges = flagChanges
+        self.appended = appended
+        self.isInvalidated = isInvalidated
+    }
 }
 
 final class ChangeMonitor: Sendable {

@@ -136,9 +136,12 @@ extension UserStore {
         return try await read { db in
             let mailboxRow = try IndexDatabase.requireMailbox(db, named: name)
             let columns = scope == .body ? ["body"] : ["headers", "body"]
-            // One SELECT per column: an OR would keep FTS5 from using its index.
+            // One SELECT per column: an OR would keep FTS5 from using its index. The FTS5
+            // match is a subquery: as a join, SQLite walks the mailbox's rows and asks the
+            // virtual table row by row, a scan of every text (1.85 s against 6 ms for 10,000
+            // messages, bench/imap).
             let sql = columns.map { column in
-                "SELECT m.uid AS uid FROM message_text t JOIN message m ON m.id = t.rowid WHERE t.\(column) GLOB ?1 AND m.mailbox_id = ?2"
+                "SELECT uid FROM message WHERE mailbox_id = ?2 AND id IN (SELECT rowid FROM message_text WHERE \(column) GLOB ?1)"
             }.joined(separator: " UNION ") + " ORDER BY uid"
             return try Int64.fetchAll(db, sql: sql, arguments: [pattern, mailboxRow.id]).map { UInt32(truncatingIfNeeded: $0) }
         }

@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# IMAP benchmark: our server against Dovecot's IMAP server, same mailbox, same client, same
+# run. Both serve a Maildir of NMSG messages of ~MSG_SIZE bytes made by the anchors'
+# make_maildir.py (byte-identical on both sides); the load is the anchors' imap_load.py:
+# LOGIN, SELECT, FETCH 1:* (FLAGS RFC822.SIZE ENVELOPE), FETCH 1:* BODY.PEEK[], UID SEARCH
+# on Subject, From, Message-ID and body text, LOGOUT. The first run on each side is
+# reported apart as "cold". The two servers are measured alternately, run by run, so that
+# load from other programs on the machine falls on both. Prints "imap SIDE METRIC VALUE
+# UNIT" lines (medians of RUNS runs) and "imap ratio METRIC VALUE" (ours / Dovecot's;
+# above 1 means faster).
+#
+# Usage: bench/imap/run.sh
+#   Env: NMSG (10000) MSG_SIZE (4096) RUNS (3) PORT (22143, Dovecot PORT+1),
+#   CHAPPE=path/to/chappe (default: a release build of this tree), ANCHORS (../shared/anchors).
+#   Scratch data in /tmp/chappe-imap-bench. Needs dovecot-imapd (installed if missing).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+anchors="${ANCHORS:-$(cd "$repo/../shared/anchors" 2>/dev/null && pwd || true)}"
+nmsg="${NMSG:-10000}"
+size="${MSG_SIZE:-4096}"
+runs="${RUNS:-3}"
+port="${PORT:-22143}"
+dport=$((port + 1))
+work=/tmp/chappe-imap-bench
+user=bench@anchors.test
+pass=benchpass
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "FATAL: $*"; exit 1; }
+
+[ -n "$anchors" ] && [ -f "$anchors/load/imap_load.py" ] || die "anchors not found (set ANCHORS=.../shared/anchors)"
+load="$anchors/load/imap_load.py"
+make_maildir="$anchors/load/make_maildir.py"
+
+if [ ! -x /usr/lib/dovecot/imap ]; then
+  log "installing dovecot-imapd"
+  apt-get install -y -q --no-install-recommends dovecot-core dovecot-imapd >&2 \
+    || { apt-get update -q >&2; apt-get install -y -q --no-install-recommends dovecot-core dovecot-imapd >&2; }
+fi
+if [ -z "${CHAPPE:-}" ]; then
+  log "building chappe (release)"
+  (cd "$repo" && swift build -c release --product chappe >&2)
+  CHAPPE="$(cd "$repo" && swift build -c release --show-bin-path)/chappe"
+fi
+
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
+
+wait_port() {  # wait_port PORT: until 127.0.0.1:PORT accepts (20 s at most)
+  for _ in $(seq 1 100); do
+    python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 1).close()" "$1" 2>/dev/null && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+rm -rf "$work"; mkdir -p "$work/chappe/etc" "$work/dovecot"
+
+# --- Our server: the Maildir made by make_maildir.py, indexed by `chappe store check`.
+cat > "$work/chappe/etc/chappe.toml" <<CF
+hostname = "bench.anchors.test"
+data_dir = "../spool"
+[imap]
+listen = ["127.0.0.1:$port"]
+tls_listen = []
+allow_plaintext_loopback = true
+[smtp]
+enabled = false
+[pop3]
+enabled = false
+[nntp]
+enabled = false
+[ftp]
+enabled = false
+[http]
+enabled = false
+[dns]
+enabled = false
+CF
+config=(--config "$work/chappe/etc/chappe.toml")
+echo "$pass" | "$CHAPPE" user add "$user" --password-stdin "${config[@]}" >&2
+maildir="$work/chappe/spool/mail/anchors.test/bench/Maildir"
+log "filling our Maildir with $nmsg messages of ~$size bytes"
+python3 "$make_maildir" "$maildir" "$nmsg" "$size" >&2
+start=$(date +%s.%N)
+"$CHAPPE" store check "$user" "${config[@]}" >&2
+log "chappe store check indexed them in $(python3 -c "import sys,time; print('%.1f s' % (time.time()-float(sys.argv[1])))" "$start")"
+"$CHAPPE" serve "${config[@]}" > "$work/chappe/serve.log" 2>&1 &
+pids+=($!)
+wait_port "$port" || { cat "$work/chappe/serve.log" >&2; die "chappe not listening on $port"; }
+log "chappe pid ${pids[-1]} imap :$port"
+
+# --- Dovecot: the configuration of the anchors (dovecot-common.sh), its own instance.
+d="$work/dovecot"
+vuid=$(id -u nobody); vgid=$(getent group nogroup | cut -d: -f3)
+[ "$(id -u)" = 0 ] || { vuid=$(id -u); vgid=$(id -g); }
+mkdir -p "$d/run" "$d/state" "$d/home/bench"
+echo "bench:{PLAIN}$pass::::::" > "$d/passwd"
+extra=""
+if [ "$(id -u)" != 0 ]; then
+  extra="default_internal_user = $(id -un)
+default_login_user = $(id -un)
+default_internal_group = $(id -gn)
+service imap-login {
+  chroot =
+}"
+fi
+cat > "$d/dovecot.conf" <<CF
+base_dir = $d/run
+state_dir = $d/state
+instance_name = chappe-imap-bench
+protocols = imap
+listen = 127.0.0.1
+log_path = $d/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:~/Maildir
+first_valid_uid = 1
+first_valid_gid = 1
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $d/passwd
+}
+userdb {
+  driver = static
+  args = uid=$vuid gid=$vgid home=$d/home/%u
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $dport
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+$extra
+CF
+log "filling Dovecot's Maildir with the same messages"
+python3 "$make_maildir" "$d/home/bench/Maildir" "$nmsg" "$size" --uid "$vuid" --gid "$vgid" >&2
+sync
+dovecot -c "$d/dovecot.conf" -F > "$d/dovecot.stdout" 2>&1 &
+pids+=($!)
+wait_port "$dport" || { cat "$d/dovecot.log" "$d/dovecot.stdout" >&2; die "dovecot not listening on $dport"; }
+log "dovecot pid ${pids[-1]} imap :$dport"
+
+# --- The load, alternately.
+ours=(python3 "$load" 127.0.0.1 "$port" "$user" "$pass" --timeout 600)
+theirs=(python3 "$load" 127.0.0.1 "$dport" bench "$pass" --timeout 600)
+: > "$work/results"
+run() {  # run SIDE LABEL: one imap_load.py run, its per-run lines kept
+  local side=$1 label=$2
+  local cmd
+  if [ "$side" = chappe ]; then cmd=("${ours[@]}"); else cmd=("${theirs[@]}"); fi
+  "${cmd[@]}" --runs 1 --label "$label" | grep " run1 " | grep -v search_hits | sed "s/^/$side /" | tee -a "$work/results" >&2
+}
+log "cold runs (first session on a fresh mailbox)"
+run chappe cold
+run dovecot cold
+for i in $(seq 1 "$runs"); do
+  log "warm run $i of $runs"
+  run dovecot warm
+  run chappe warm
+done
+
+python3 - "$work/results" <<'PY'
+import statistics, sys
+values = {}
+for line in open(sys.argv[1]):
+    side, label, _, metric, value, unit = line.split()
+    values.setdefault((side, label, metric, unit), []).append(float(value))
+def med(side, label, metric):
+    for (s, l, m, u), v in values.items():
+        if (s, l, m) == (side, label, metric):
+            return statistics.median(v), u
+    return float("nan"), ""
+rows = [("cold", "select_ms"), ("cold", "envelope_rate"), ("warm", "select_ms"), ("warm", "envelope_rate"),
+        ("warm", "bodies_rate"), ("warm", "bodies_mbps"), ("warm", "search_subject_ms"), ("warm", "search_from_ms"),
+        ("warm", "search_msgid_ms"), ("warm", "search_body_ms")]
+for side in ("chappe", "dovecot"):
+    for label, metric in rows:
+        value, unit = med(side, label, metric)
+        print(f"imap {side} {label}_{metric} {value:.1f} {unit}")
+for label, metric in rows:
+    ours, _ = med("chappe", label, metric)
+    theirs, _ = med("dovecot", label, metric)
+    # Times: lower is better, so the ratio is theirs / ours; rates: ours / theirs.
+    ratio = theirs / ours if metric.endswith("_ms") else ours / theirs
+    print(f"imap ratio {label}_{metric} {ratio:.2f}")
+PY
