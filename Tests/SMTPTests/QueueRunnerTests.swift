@@ -96,7 +96,7 @@ struct QueueRunnerTests {
         let entry = try await fixture.queue.entry(id)
         #expect(entry.recipients.map(\.address.description) == ["team@example.test", "far@example.test", "someone@remote.test"])
         #expect(entry.recipients.last?.state == .pending)
-        #expect(entry.recipients.last?.lastError == "remote delivery not implemented yet")
+        #expect(entry.recipients.last?.lastError == "remote delivery is not configured")
     }
 
     @Test("a remote recipient stays queued and pending, the local one is delivered")
@@ -107,7 +107,7 @@ struct QueueRunnerTests {
         await fixture.runner.runOnce()
         let entry = try await fixture.queue.entry(id)
         #expect(entry.recipients[1].state == .pending)
-        #expect(entry.recipients[1].lastError == "remote delivery not implemented yet")
+        #expect(entry.recipients[1].lastError == "remote delivery is not configured")
         #expect(fixture.mailboxes.messages("bob@example.test").count == 1)
         #expect(entry.attempts == 1)
     }

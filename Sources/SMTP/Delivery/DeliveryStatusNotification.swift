@@ -1,9 +1,11 @@
-// Bounces: an RFC 3464 delivery status notification, a multipart/report
-// (RFC 6522) with a human-readable text part, a message/delivery-status
-// part (one per-message block, one block per failed recipient) and the
+// Bounces and delay warnings: an RFC 3464 delivery status notification, a
+// multipart/report (RFC 6522) with a human-readable text part, a
+// message/delivery-status part (one per-message block, one block per
+// reported recipient, with the remote reply when a peer gave one) and the
 // original message (RET=FULL) or its header (RET=HDRS, text/rfc822-headers).
 // It goes to the envelope sender with the null reverse path (RFC 5321
-// §4.5.5), so that it never bounces in turn; nothing goes to `<>`.
+// §4.5.5), so that it never bounces in turn; nothing goes to `<>`: when the
+// failed message was itself a bounce, the report goes to the postmaster.
 import Foundation
 import MIME
 
@@ -12,31 +14,61 @@ public struct DeliveryStatusNotification: Sendable {
         public var recipient: EnvelopeRecipient
         /// "5.1.1 no such mailbox …": the status code first.
         public var reason: String
+        /// The remote server's reply ("550 5.1.1 unknown user"), if one gave it.
+        public var diagnostic: String?
+        /// The remote server that gave it (RFC 3464 §2.3.5).
+        public var remoteMTA: String?
 
-        public init(recipient: EnvelopeRecipient, reason: String) {
+        public init(recipient: EnvelopeRecipient, reason: String, diagnostic: String? = nil, remoteMTA: String? = nil) {
             self.recipient = recipient
             self.reason = reason
+            self.diagnostic = diagnostic
+            self.remoteMTA = remoteMTA
         }
 
-        /// The RFC 3463 code at the start of `reason`, else 5.0.0.
-        public var status: String {
+        /// The RFC 3463 code at the start of `reason` in class 5, else 5.0.0.
+        public var status: String { status(inClass: "5") }
+
+        /// The RFC 3463 code at the start of `reason` in the given class.
+        func status(inClass statusClass: String) -> String {
             let first = reason.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
             let parts = first.split(separator: ".", omittingEmptySubsequences: false)
             guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isNumber) }),
                 parts[0] == "5" || parts[0] == "4"
-            else { return "5.0.0" }
-            return "5." + parts[1] + "." + parts[2]
+            else { return statusClass + ".0.0" }
+            return statusClass + "." + parts[1] + "." + parts[2]
         }
+    }
+
+    /// What the report says about its recipients (RFC 3464 §2.3.3 Action).
+    public enum Kind: Sendable, Equatable {
+        /// Delivery failed for good.
+        case failure
+        /// Delivery is still being tried, until the given time (the delay
+        /// warning; RFC 3464 §2.3.9 Will-Retry-Until).
+        case delay(willRetryUntil: Date)
     }
 
     public var reportingMTA: String
     public var entry: QueueEntry
     public var failures: [Failure]
+    public var kind: Kind
 
-    public init(reportingMTA: String, entry: QueueEntry, failures: [Failure]) {
+    public init(reportingMTA: String, entry: QueueEntry, failures: [Failure], kind: Kind = .failure) {
         self.reportingMTA = reportingMTA
         self.entry = entry
         self.failures = failures
+        self.kind = kind
+    }
+
+    /// The recipients whose NOTIFY asks for a delay warning: DELAY, or no
+    /// NOTIFY at all (RFC 3461 §4.1 leaves delay reports to the MTA then).
+    public static func wantsDelayReport(_ recipient: EnvelopeRecipient) -> Bool {
+        switch recipient.notify {
+        case nil: return true
+        case .never: return false
+        case .on(let conditions): return conditions.contains(.delay)
+        }
     }
 
     /// The recipients whose NOTIFY asks for a failure report (RFC 3461
@@ -49,10 +81,11 @@ public struct DeliveryStatusNotification: Sendable {
         }
     }
 
-    /// The envelope of the DSN: null sender, to the original sender; nil
-    /// when the original sender is `<>`.
-    public func envelope(receivedAt: Date) -> Envelope? {
-        guard let sender = entry.envelope.reversePath.mailbox else { return nil }
+    /// The envelope of the DSN: null sender, to the original sender; to
+    /// `postmaster` when the original sender is `<>` (a double bounce); nil
+    /// when there is no one to tell.
+    public func envelope(receivedAt: Date, postmaster: SMTPMailbox? = nil) -> Envelope? {
+        guard let sender = entry.envelope.reversePath.mailbox ?? postmaster else { return nil }
         return Envelope(
             reversePath: .null, recipients: [EnvelopeRecipient(address: sender, notify: .never)],
             body: .eightBitMIME, smtpUTF8: entry.envelope.smtpUTF8, clientAddress: "local", clientHelo: nil,
@@ -60,11 +93,16 @@ public struct DeliveryStatusNotification: Sendable {
     }
 
     /// The message bytes, CRLF line endings.
-    public func message(original: [UInt8], now: Date) -> [UInt8] {
+    public func message(original: [UInt8], now: Date, to recipient: SMTPMailbox? = nil) -> [UInt8] {
+        let subject: String
+        switch kind {
+        case .failure: subject = "Undelivered Mail Returned to Sender"
+        case .delay: subject = "Delayed Mail (still being retried)"
+        }
         var builder = MessageBuilder(
             from: Mailbox(displayName: "Mail Delivery System", localPart: "MAILER-DAEMON", domain: reportingMTA),
-            subject: "Undelivered Mail Returned to Sender")
-        if let sender = entry.envelope.reversePath.mailbox {
+            subject: subject)
+        if let sender = entry.envelope.reversePath.mailbox ?? recipient {
             builder.to = [.mailbox(Mailbox(localPart: sender.localPart, domain: sender.domain))]
         }
         builder.date = now
@@ -92,7 +130,14 @@ public struct DeliveryStatusNotification: Sendable {
 
     var explanation: String {
         var text = "This is the mail system at \(reportingMTA).\r\n\r\n"
-        text += "Your message could not be delivered to the following recipients:\r\n\r\n"
+        switch kind {
+        case .failure:
+            text += "Your message could not be delivered to the following recipients:\r\n\r\n"
+        case .delay(let until):
+            text += "Your message has not been delivered yet to the following recipients.\r\n"
+            text += "This is only a warning: delivery is tried again until \(MIMEDate(until, zoneOffsetMinutes: 0)).\r\n"
+            text += "You do not need to send the message again.\r\n\r\n"
+        }
         for failure in failures {
             text += "<\(failure.recipient.address)>: \(failure.reason)\r\n"
         }
@@ -111,11 +156,30 @@ public struct DeliveryStatusNotification: Sendable {
             }
             let type = failure.recipient.address.isInternationalized ? "utf-8" : "rfc822"
             text += "Final-Recipient: \(type); \(failure.recipient.address)\r\n"
-            text += "Action: failed\r\n"
-            text += "Status: \(failure.status)\r\n"
-            let code = failure.status.hasPrefix("5.1") ? "550" : "554"
-            text += "Diagnostic-Code: smtp; \(code) \(Self.oneLine(failure.reason))\r\n"
+            switch kind {
+            case .failure:
+                text += "Action: failed\r\n"
+                text += "Status: \(failure.status)\r\n"
+            case .delay:
+                text += "Action: delayed\r\n"
+                text += "Status: \(failure.status(inClass: "4"))\r\n"
+            }
+            if let remoteMTA = failure.remoteMTA { text += "Remote-MTA: dns; \(remoteMTA)\r\n" }
+            if let diagnostic = failure.diagnostic {
+                // RFC 3464 §2.3.6: the remote server's own reply.
+                text += "Diagnostic-Code: smtp; \(Self.oneLine(diagnostic))\r\n"
+            } else {
+                let code: String
+                switch kind {
+                case .failure: code = failure.status.hasPrefix("5.1") ? "550" : "554"
+                case .delay: code = "451"
+                }
+                text += "Diagnostic-Code: smtp; \(code) \(Self.oneLine(failure.reason))\r\n"
+            }
             text += "Last-Attempt-Date: \(MIMEDate(now, zoneOffsetMinutes: 0))\r\n"
+            if case .delay(let until) = kind {
+                text += "Will-Retry-Until: \(MIMEDate(until, zoneOffsetMinutes: 0))\r\n"
+            }
         }
         return text
     }

@@ -1,10 +1,14 @@
 // The queue runner: takes committed entries (at once after a commit, at
 // start-up for leftovers, and every poll interval for entries that other
 // processes such as `chappe send` queued) and delivers their local
-// recipients through the store, several entries at a time. Each pass over an entry ends with one
-// atomic envelope rewrite; the store's delivery ids ("<queue id>/<recipient>")
-// make a pass repeated after a crash deliver nothing twice (DESIGN.md rule 3).
-// Non-local recipients stay pending for the remote delivery agent.
+// recipients through the store and their remote recipients through the
+// remote delivery agent (one transaction per domain), several entries at a
+// time. Each pass over an entry ends with one atomic envelope rewrite; the
+// store's delivery ids ("<queue id>/<recipient>") make a pass repeated
+// after a crash deliver nothing twice (DESIGN.md rule 3). Remote delivery
+// records the attempt before dialling and the results after each
+// transaction (QueueRunner+Remote.swift); bounces and delay warnings are
+// in QueueRunner+Reports.swift.
 import Foundation
 import Logging
 import NIOCore
@@ -22,16 +26,27 @@ public struct QueueRunnerConfiguration: Sendable {
     /// commits several together (Postfix's default destination concurrency
     /// is 20 as well).
     public var concurrency: Int
+    /// After this long in the queue, senders of still deferred recipients
+    /// get one delay warning (nil: never).
+    public var delayWarningTime: Duration?
+    /// Each retry wait is spread by up to this fraction either way, so that
+    /// entries deferred together do not come back together.
+    public var retryJitter: Double
+    /// Who gets the report when a message from `<>` (a bounce) fails.
+    public var postmaster: SMTPMailbox?
 
     public init(
         hostname: String, retrySchedule: [Duration], queueLifetime: Duration, pollInterval: Duration = .seconds(1),
-        concurrency: Int = 20
+        concurrency: Int = 20, delayWarningTime: Duration? = nil, retryJitter: Double = 0, postmaster: SMTPMailbox? = nil
     ) {
         self.hostname = hostname
         self.retrySchedule = retrySchedule.isEmpty ? [.seconds(300)] : retrySchedule
         self.queueLifetime = queueLifetime
         self.pollInterval = pollInterval
         self.concurrency = max(1, concurrency)
+        self.delayWarningTime = delayWarningTime
+        self.retryJitter = min(max(retryJitter, 0), 0.5)
+        self.postmaster = postmaster
     }
 }
 
@@ -60,6 +75,8 @@ public actor QueueRunner {
     let queue: any QueueStore
     let resolver: AliasingRecipientResolver
     let agent: any LocalDeliveryAgent
+    /// Delivers non-local recipients; nil leaves them pending.
+    let remote: (any RemoteDeliveryAgent)?
     let configuration: QueueRunnerConfiguration
     let clock: @Sendable () -> Date
     let logger: Logger
@@ -94,9 +111,10 @@ public actor QueueRunner {
     public init(
         queue: any QueueStore, resolver: AliasingRecipientResolver, agent: any LocalDeliveryAgent,
         configuration: QueueRunnerConfiguration, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
-        pickup: MaildropPickup? = nil
+        pickup: MaildropPickup? = nil, remote: (any RemoteDeliveryAgent)? = nil
     ) {
         self.pickup = pickup
+        self.remote = remote
         self.queue = queue
         self.resolver = resolver
         self.agent = agent
@@ -278,8 +296,16 @@ public actor QueueRunner {
             }
             entry.attempts += 1
             let delivered = Array("Return-Path: \(entry.envelope.reversePath)\r\n".utf8) + message
-            for index in due {
+            for index in due where isLocal(entry.recipients[index].address) || remote == nil {
                 await deliver(&entry, index: index, message: delivered, now: now, summary: &summary)
+            }
+            if remote != nil {
+                // Due remote recipients, with the targets local aliases added just now.
+                let remoteDue = entry.recipients.indices.filter {
+                    !isLocal(entry.recipients[$0].address) && isDue(entry.recipients[$0], now: now, force: force)
+                }
+                guard await deliverRemotely(&entry, indices: remoteDue, message: message, now: now, summary: &summary)
+                else { return summary }
             }
             // Finished by local deliveries alone: the removal is the pass's
             // one step. Should a crash undo it, the next pass delivers again
@@ -293,6 +319,7 @@ public actor QueueRunner {
             guard await save(entry) else { return summary }
         }
         await report(&entry, now: now, summary: &summary)
+        await warnOfDelay(&entry, now: now, summary: &summary)
         if entry.isFinished {
             await remove(id, summary: &summary)
         } else {
@@ -311,18 +338,18 @@ public actor QueueRunner {
         for recipient in entry.recipients {
             switch recipient.state {
             case .deferred(_, let next): earliest = min(earliest ?? next, next)
-            case .pending where isLocal(recipient.address) || recipient.lastError == nil: return
+            case .pending where isLocal(recipient.address) || remote != nil || recipient.lastError == nil: return
             case .pending, .delivered, .failed: continue
             }
         }
         nextVisit[entry.id] = .some(earliest)
     }
 
-    private func isDue(_ recipient: QueuedRecipient, now: Date, force: Bool) -> Bool {
+    func isDue(_ recipient: QueuedRecipient, now: Date, force: Bool) -> Bool {
         switch recipient.state {
         case .pending:
-            // Remote recipients wait for the remote agent; they are noted once.
-            return isLocal(recipient.address) || recipient.lastError == nil
+            // Without a remote agent, remote recipients wait; they are noted once.
+            return isLocal(recipient.address) || remote != nil || recipient.lastError == nil
         case .deferred(_, let next): return force || next <= now
         case .delivered, .failed: return false
         }
@@ -337,7 +364,7 @@ public actor QueueRunner {
     ) async {
         let recipient = entry.recipients[index]
         guard isLocal(recipient.address) else {
-            entry.recipients[index].lastError = "remote delivery not implemented yet"
+            entry.recipients[index].lastError = Self.noRemoteAgent
             return
         }
         let outcome = await deliverLocally(recipient.address, entry: &entry, message: message)
@@ -348,19 +375,7 @@ public actor QueueRunner {
             summary.delivered += 1
             logger.info("\(entry.id): delivered to <\(recipient.address)>")
         case .temporary(let reason):
-            entry.recipients[index].lastError = reason
-            if now >= entry.arrival.addingTimeInterval(Self.seconds(configuration.queueLifetime)) {
-                entry.recipients[index].state = .failed(reason: "4.4.7 delivery time expired: \(reason)", at: now)
-                summary.failed += 1
-                logger.warning("\(entry.id): <\(recipient.address)> expired: \(reason)")
-            } else {
-                let schedule = configuration.retrySchedule
-                let wait = schedule[min(max(entry.attempts - 1, 0), schedule.count - 1)]
-                let next = now.addingTimeInterval(Self.seconds(wait))
-                entry.recipients[index].state = .deferred(reason: reason, nextAttempt: next)
-                summary.deferred += 1
-                logger.notice("\(entry.id): <\(recipient.address)> deferred: \(reason)")
-            }
+            deferOrExpire(&entry, index: index, reason: reason, now: now, summary: &summary)
         case .permanent(let reason):
             entry.recipients[index].state = .failed(reason: reason, at: now)
             entry.recipients[index].lastError = reason
@@ -399,50 +414,38 @@ public actor QueueRunner {
         }
         for target in expansion.remote where !entry.recipients.contains(where: { $0.address == target }) {
             entry.recipients.append(
-                QueuedRecipient(EnvelopeRecipient(address: target), lastError: "remote delivery not implemented yet"))
+                QueuedRecipient(EnvelopeRecipient(address: target), lastError: remote == nil ? Self.noRemoteAgent : nil))
         }
         if let permanent, deliveredCount == 0, expansion.remote.isEmpty { return .permanent(permanent) }
         return .delivered
     }
 
-    // MARK: - Bounces and bookkeeping
-
-    /// Queues one DSN for the failed recipients not reported yet, then marks
-    /// them reported. A crash between the two steps sends the DSN twice,
-    /// never not at all.
-    private func report(_ entry: inout QueueEntry, now: Date, summary: inout QueueRunSummary) async {
-        let indices = entry.recipients.indices.filter {
-            if case .failed = entry.recipients[$0].state { !entry.recipients[$0].reported } else { false }
+    /// A temporary failure: deferred per `retry_schedule` (the last wait
+    /// repeating, spread by the jitter), or failed with 4.4.7 once the
+    /// entry is older than `queue_lifetime` (RFC 5321 §4.5.4.1).
+    func deferOrExpire(_ entry: inout QueueEntry, index: Int, reason: String, now: Date, summary: inout QueueRunSummary) {
+        let address = entry.recipients[index].address
+        entry.recipients[index].lastError = reason
+        if now >= entry.arrival.addingTimeInterval(Self.seconds(configuration.queueLifetime)) {
+            entry.recipients[index].state = .failed(reason: "4.4.7 delivery time expired: \(reason)", at: now)
+            summary.failed += 1
+            logger.warning("\(entry.id): <\(address)> expired: \(reason)")
+            return
         }
-        guard !indices.isEmpty else { return }
-        let failures = indices.compactMap { index -> DeliveryStatusNotification.Failure? in
-            let recipient = entry.recipients[index]
-            guard DeliveryStatusNotification.wantsReport(recipient.recipient),
-                case .failed(let reason, _) = recipient.state
-            else { return nil }
-            return .init(recipient: recipient.recipient, reason: reason)
-        }
-        let dsn = DeliveryStatusNotification(reportingMTA: configuration.hostname, entry: entry, failures: failures)
-        if !failures.isEmpty, let envelope = dsn.envelope(receivedAt: now) {
-            do {
-                let original = try await queue.message(entry.id)
-                let writer = try await queue.begin(envelope)
-                var buffer = ByteBufferAllocator().buffer(capacity: 0)
-                buffer.writeBytes(dsn.message(original: original, now: now))
-                try await writer.append(buffer)
-                let bounce = try await writer.commit(prepending: "")
-                summary.bounces += 1
-                logger.info("\(entry.id): DSN \(bounce) queued for \(entry.envelope.reversePath)")
-            } catch {
-                logger.error("\(entry.id): cannot queue the DSN, trying again later: \(error)")
-                return
-            }
-        }
-        for index in indices { entry.recipients[index].reported = true }
-        _ = await save(entry)
+        let schedule = configuration.retrySchedule
+        var wait = Self.seconds(schedule[min(max(entry.attempts - 1, 0), schedule.count - 1)])
+        let jitter = configuration.retryJitter
+        if jitter > 0 { wait *= Double.random(in: (1 - jitter)...(1 + jitter)) }
+        entry.recipients[index].state = .deferred(reason: reason, nextAttempt: now.addingTimeInterval(wait))
+        summary.deferred += 1
+        logger.notice("\(entry.id): <\(address)> deferred: \(reason)")
     }
 
-    private func save(_ entry: QueueEntry) async -> Bool {
+    static let noRemoteAgent = "remote delivery is not configured"
+
+    // MARK: - Bookkeeping
+
+    func save(_ entry: QueueEntry) async -> Bool {
         do {
             try await queue.update(entry)
             return true

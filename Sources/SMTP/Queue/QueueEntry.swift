@@ -41,6 +41,11 @@ public struct QueuedRecipient: Sendable, Codable, Hashable {
     public var lastError: String?
     /// For a failed recipient: whether its DSN has been queued.
     public var reported: Bool
+    /// The remote server's last reply ("550 5.1.1 unknown user"), for the
+    /// DSN's Diagnostic-Code; nil for local delivery.
+    public var diagnostic: String?
+    /// The remote server that gave `diagnostic` (the DSN's Remote-MTA).
+    public var remoteMTA: String?
 
     public init(_ recipient: EnvelopeRecipient, state: RecipientState = .pending, lastError: String? = nil, reported: Bool = false) {
         self.recipient = recipient
@@ -66,6 +71,8 @@ public struct QueueEntry: Sendable, Codable, Equatable {
     public var attempts: Int
     /// When the entry was committed.
     public var arrival: Date
+    /// When the delay warning DSN was queued; nil: not (yet) sent.
+    public var delayReportedAt: Date?
     /// The size of the stored bytes (without `received`).
     public var size: Int
 
