@@ -5,7 +5,10 @@ SWIFT ?= swift
 # Build: SQLite (GRDB) and ncursesw (the reader). Tests: the real clients and
 # peers the end-to-end tests drive. Postfix is installed unconfigured: the
 # tests run instances of their own, never the system's mail service.
-DEBIAN_PACKAGES := libsqlite3-dev libncurses-dev pkg-config openssl curl python3 swaks fetchmail dovecot-core dovecot-pop3d dovecot-imapd postfix
+# aiosmtpd (the outbound tests' SMTP sink) comes from PyPI: the python3 on
+# PATH may be another interpreter than Debian's (pyenv), which would not see
+# python3-aiosmtpd; Debian's own refuses pip without --break-system-packages.
+DEBIAN_PACKAGES := libsqlite3-dev libncurses-dev pkg-config openssl curl python3 python3-pip swaks fetchmail dovecot-core dovecot-pop3d dovecot-imapd postfix isync dnsutils nsd dnsperf
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build run test bench clean
@@ -23,6 +26,8 @@ deps:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+	@python3 -c "import aiosmtpd" 2>/dev/null || python3 -m pip install -q aiosmtpd \
+	  || python3 -m pip install -q --break-system-packages aiosmtpd
 
 build: deps
 	$(SWIFT) build

@@ -12,6 +12,7 @@ struct Chappe: AsyncParsableCommand {
         subcommands: [
             Serve.self, CheckConfig.self, UserCommand.self, Status.self, Reload.self, DeliverCommand.self,
             StoreCommand.self, MimeCommand.self, SendCommand.self, QueueCommand.self, FetchCommand.self,
+            DNSCommand.self,
         ])
 
     static func main() async {

@@ -77,10 +77,11 @@ struct SMTPEndToEndTests {
         #expect(text.hasPrefix("Return-Path: <bob@example.test>\r\nReceived: "))
         #expect(text.contains("with ESMTPSA"))
         #expect(text.hasSuffix(message))
-        // The remote recipient stays queued, visible to `chappe queue list`.
+        // The remote recipient stays queued (relay_host refuses connections
+        // here), visible to `chappe queue list`.
         let listed = try Chappe.run(["queue", "list", "--config", smtp.sandbox.configFile.path])
         #expect(listed.status == 0)
-        #expect(listed.stdout.contains("dave@far.test  pending  (remote delivery not implemented yet)"), "\(listed.stdout)")
+        #expect(!listed.stdout.contains("dave@far.test  delivered"), "\(listed.stdout)")
         #expect(listed.stdout.contains("bob@example.test  delivered"))
         try await smtp.stop()
     }
@@ -295,6 +296,7 @@ final class SMTPFixture {
             submissions = ["127.0.0.1:\(submissionsPort)"]
             local_domains = ["example.test"]
             trusted_networks = []
+            relay_host = "127.0.0.1:9"
             """
         let others = ["pop3", "imap", "nntp", "ftp", "http", "dns"].map { "[\($0)]\nenabled = false\n" }.joined()
         try sandbox.writeConfig(

@@ -59,6 +59,16 @@ public struct SMTPSettings: Sendable, Equatable {
     public let queueLifetime: Duration
     /// Delays between delivery attempts; the last one repeats.
     public let retrySchedule: [Duration]
+    /// When senders of still deferred mail get a delay warning; zero: never.
+    public let delayWarningTime: Duration
+    /// Outgoing SMTP connections open at once, in total and to one domain.
+    public let remoteMaxConnections: Int
+    public let remoteMaxConnectionsPerDomain: Int
+    /// Waits of the SMTP client: for a connection, for each reply.
+    public let remoteConnectTimeout: Duration
+    public let remoteCommandTimeout: Duration
+    /// Domains whose mail goes only over TLS with a verified certificate.
+    public let requireVerifiedTLS: [String]
 
     public subscript<Value>(dynamicMember keyPath: KeyPath<ServiceSettings, Value>) -> Value {
         service[keyPath: keyPath]
@@ -117,6 +127,30 @@ public struct SMTPSettings: Sendable, Equatable {
             default: ["5m", "15m", "30m", "1h", "2h", "4h"],
             doc: "Delays between delivery attempts; the last one repeats until queue_lifetime\nruns out (RFC 5321 §4.5.4.1 asks for 30 minutes or more once the first tries failed)."
         )
+        delayWarningTime = r.read(
+            "delay_warning_time", DurationKind(minimum: .zero), default: "4h",
+            doc: "After this long in the queue, senders of mail still being retried get one delay\nwarning (RFC 3464 Action: delayed) unless NOTIFY excludes DELAY; \"0s\": never."
+        )
+        remoteMaxConnections = r.read(
+            "remote_max_connections", IntegerKind(range: 1...10_000), default: 20,
+            doc: "Outgoing SMTP connections open at once, in total."
+        )
+        remoteMaxConnectionsPerDomain = r.read(
+            "remote_max_connections_per_domain", IntegerKind(range: 1...1_000), default: 10,
+            doc: "Outgoing SMTP connections open at once to one destination domain (or relay_host)."
+        )
+        remoteConnectTimeout = r.read(
+            "remote_connect_timeout", DurationKind(minimum: .milliseconds(1)), default: "30s",
+            doc: "How long the SMTP client waits for a connection before it tries the next address."
+        )
+        remoteCommandTimeout = r.read(
+            "remote_command_timeout", DurationKind(minimum: .milliseconds(1)), default: "5m",
+            doc: "How long the SMTP client waits for each reply (RFC 5321 §4.5.3.2: 5 minutes);\ntwice this for the reply to the end of the message."
+        )
+        requireVerifiedTLS = r.read(
+            "require_verified_tls", ListKind(of: DomainNameKind()), default: [],
+            doc: "Destination domains whose mail goes only over STARTTLS with a certificate that\nverifies for the MX host's name; otherwise delivery is deferred. Elsewhere TLS is\nused when offered, without checking the certificate (RFC 7435)."
+        )
     }
 }
 
@@ -134,6 +168,10 @@ public struct DNSSettings: Sendable, Equatable {
     public let maxConnectionsPerClient: Int
     /// An idle TCP connection is closed after this long.
     public let idleTimeout: Duration
+    /// UDP answers per second to one client address (an IPv6 /64); 0: no limit.
+    public let udpRateLimit: Int
+    /// UDP answers a client that was quiet may get at once.
+    public let udpRateLimitBurst: Int
     /// The zone files served.
     public let zones: [ConfigPath]
     /// Recursive resolvers the suite asks (MX lookups and the like); empty:
@@ -156,9 +194,17 @@ public struct DNSSettings: Sendable, Equatable {
         maxConnections = limits.maxConnections
         maxConnectionsPerClient = limits.maxConnectionsPerClient
         idleTimeout = limits.idleTimeout
+        udpRateLimit = r.read(
+            "udp_rate_limit", IntegerKind(range: 0...10_000_000, unit: "answers per second"), default: 1000,
+            doc: "UDP answers per second to one client address (an IPv6 /64), so that forged queries cannot\nturn the server against a victim. Over it a query gets an empty truncated answer (TC=1),\nand a real client asks again over TCP. 0: no limit."
+        )
+        udpRateLimitBurst = r.read(
+            "udp_rate_limit_burst", IntegerKind(range: 1...10_000_000, unit: "answers"), default: 2000,
+            doc: "UDP answers a client that was quiet may get at once, before udp_rate_limit applies."
+        )
         zones = r.read(
             "zones", ListKind(of: PathKind()), default: ["zones/example.test.zone"],
-            doc: "Zone files (RFC 1035 §5 master file format) served with authority."
+            doc: "Zone files (RFC 1035 §5 master file format) served with authority; relative paths start\nat this file's folder. SIGHUP and `chappe reload` read them again; a file that fails\nleaves the zones in service as they were."
         )
         resolvers = r.read(
             "resolvers", ListKind(of: EndpointKind(defaultPort: 53)), default: [],

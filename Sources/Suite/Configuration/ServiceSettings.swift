@@ -53,14 +53,14 @@ struct ServiceDefaults: Sendable {
 
     static let imap = ServiceDefaults(
         section: "imap",
-        doc: "IMAP4rev2 (RFC 9051), also serving IMAP4rev1 clients (RFC 3501).",
+        doc: "IMAP4rev2 (RFC 9051), also serving IMAP4rev1 clients (RFC 3501).\nAPPEND takes messages up to [smtp] max_message_size (announced as APPENDLIMIT, RFC 7889).",
         listen: ["127.0.0.1:2143"],
         listenDoc: "Addresses with STARTTLS (RFC 9051 §6.2.1).",
         tlsListen: (["127.0.0.1:2993"], "Addresses with implicit TLS, the handshake first (imaps, RFC 8314 §3.2)."),
         idleTimeout: "30m",
         idleTimeoutDoc: "Close a session idle this long (RFC 9051 §5.4: an autologout timer of at least 30 minutes).",
         maxLineLength: 65536, minimumLineLength: 8192,
-        maxLineLengthDoc: "Longest command line accepted, literals excluded (RFC 7162 §4: at least 8192 octets)."
+        maxLineLengthDoc: "Longest command line accepted, literals excluded (RFC 7162 §4: at least 8192 octets);\na command with its literals may be twice this, or 256 KiB if more."
     )
 
     static let nntp = ServiceDefaults(

@@ -1,6 +1,7 @@
-// What a reload can change in a running server. Today only log_level is
-// applied live; every other change is reported as waiting for a restart,
-// so an operator is never told a change took effect when it did not.
+// What a reload can change in a running server. Today log_level and the
+// DNS zones and rate limit are applied live; every other change is reported
+// as waiting for a restart, so an operator is never told a change took
+// effect when it did not.
 import Logging
 
 enum ConfigurationDifferences {
@@ -18,7 +19,7 @@ enum ConfigurationDifferences {
         if old.nntp != new.nntp { changed.append("[nntp]") }
         if old.ftp != new.ftp { changed.append("[ftp]") }
         if old.http != new.http { changed.append("[http]") }
-        if old.dns != new.dns { changed.append("[dns]") }
+        if !old.dns.hasSameRestartKeys(as: new.dns) { changed.append("[dns]") }
         return changed
     }
 }

@@ -1,11 +1,13 @@
 // The SMTP queue in `chappe serve`: the runner as a service of the group
 // (it has no listeners), and the queue commands of the control socket
 // (QUEUE-KICK, QUEUE-FLUSH, QUEUE-DELETE) handed to ServerState.
+import DNS
 import Foundation
 import Logging
 import MailStore
 import ServiceLifecycle
 import SMTP
+import Transport
 
 /// Runs the queue runner until graceful shutdown.
 struct QueueRunnerService: BindableService {
@@ -66,6 +68,24 @@ extension SMTPSettings {
     }
 
     func runnerConfiguration(hostname: String) -> QueueRunnerConfiguration {
-        QueueRunnerConfiguration(hostname: hostname, retrySchedule: retrySchedule, queueLifetime: queueLifetime)
+        let postmaster = try? SMTPMailbox("postmaster@" + (localDomains.first ?? hostname))
+        return QueueRunnerConfiguration(
+            hostname: hostname, retrySchedule: retrySchedule, queueLifetime: queueLifetime,
+            delayWarningTime: delayWarningTime == .zero ? nil : delayWarningTime, retryJitter: 0.1,
+            postmaster: postmaster)
+    }
+
+    /// The outbound SMTP client over `dns` (the suite's resolver): TLS
+    /// opportunistic and unverified but for `require_verified_tls`.
+    func remoteDeliveryAgent(hostname: String, dns: any DNSLookup) -> SMTPRemoteDeliveryAgent {
+        let router = MailRouter(
+            dns: dns, relayHost: relayHost.map { RouteHost(name: $0.host, port: $0.port) }, remotePort: remotePort)
+        return SMTPRemoteDeliveryAgent(
+            router: router,
+            configuration: SMTPClientConfiguration(
+                heloName: hostname, opportunisticTLS: ClientTLSSettings(verifyCertificate: false),
+                verifiedTLSDomains: Set(requireVerifiedTLS), connectTimeout: remoteConnectTimeout,
+                commandTimeout: remoteCommandTimeout, dataTimeout: remoteCommandTimeout * 2,
+                maxConnections: remoteMaxConnections, maxConnectionsPerDomain: remoteMaxConnectionsPerDomain))
     }
 }

@@ -19,6 +19,7 @@ public final class ServerState: Sendable {
     private let current: NIOLockedValueBox<ChappeConfiguration>
     private let services = NIOLockedValueBox<[ServiceSummary]>([])
     private let queueControl = NIOLockedValueBox<QueueControl?>(nil)
+    private let reloadActions = NIOLockedValueBox<[@Sendable (ChappeConfiguration) -> [String]]>([])
     private let logger: Logger
 
     public init(configuration: ChappeConfiguration, file: String?, logger: Logger) {
@@ -42,6 +43,12 @@ public final class ServerState: Sendable {
 
     var queue: QueueControl? {
         queueControl.withLockedValue { $0 }
+    }
+
+    /// Runs `action` with the new configuration after each successful reload; the lines
+    /// it returns join the reply (the DNS service reloads its zones this way).
+    func onReload(_ action: @escaping @Sendable (ChappeConfiguration) -> [String]) {
+        reloadActions.withLockedValue { $0.append(action) }
     }
 
     // MARK: - Control commands
@@ -84,6 +91,9 @@ public final class ServerState: Sendable {
         let pending = ConfigurationDifferences.needingRestart(old: old, new: fresh)
         logger.notice("configuration reloaded from \(file)")
         var lines = ["reloaded \(file)"]
+        for action in reloadActions.withLockedValue({ $0 }) {
+            lines += action(fresh)
+        }
         if !pending.isEmpty {
             lines.append("takes effect at the next restart: \(pending.joined(separator: ", "))")
         }

@@ -1,7 +1,9 @@
 // The services `chappe serve` can run, built from the configuration. Each
 // protocol issue adds its service here; a service that is enabled in the
 // configuration but not part of this build is reported, not faked.
+import DNS
 import Foundation
+import IMAP
 import Logging
 import MailStore
 import NIOCore
@@ -28,6 +30,8 @@ struct ServiceCatalog {
             guard only?.contains(name) ?? true, isEnabled(name) else { continue }
             if name == "smtp" {
                 built += try buildSMTP()
+            } else if name == "dns" {
+                built.append(try buildDNS())
             } else if let service = build(name) {
                 if let summary = (service as? any SummarizedService)?.summary {
                     state.register(summary)
@@ -70,6 +74,22 @@ struct ServiceCatalog {
                 limits: settings.service.sessionLimits(lineEndings: .tolerateBareLF, drainTimeout: drain),
                 tls: tls, backend: StoreMaildropBackend(accounts: accounts, stores: stores), group: group,
                 logger: logger)
+        case "imap":
+            let settings = configuration.imap
+            // The framer's limits: lines as configured, APPEND messages up to
+            // what SMTP accepts (RFC 7889 APPENDLIMIT announces it).
+            let framing = IMAPCommandFramer.Configuration(
+                maxLineLength: settings.maxLineLength, maxCommandSize: max(262_144, 2 * settings.maxLineLength),
+                maxMessageSize: UInt64(configuration.smtp.maxMessageSize))
+            let imap = IMAPConfiguration(
+                hostname: configuration.hostname, allowPlaintextOnLoopback: settings.allowPlaintextLoopback,
+                startTLSAvailable: true, authFailureDelay: settings.authFailureDelay,
+                maxAuthFailures: settings.maxAuthFailures, framing: framing)
+            return IMAPServer.make(
+                configuration: imap,
+                listeners: settings.service.listenerSpecs(section: "imap", plainName: "imap", tlsName: "imaps"),
+                limits: settings.service.sessionLimits(lineEndings: .tolerateBareLF, drainTimeout: drain),
+                tls: tls, backend: StoreIMAPBackend(accounts: accounts, stores: stores), group: group, logger: logger)
         default:
             return nil
         }
@@ -117,9 +137,11 @@ struct ServiceCatalog {
         let pickup = MaildropPickup(
             queueDirectory: queue.directory, spool: queue, domain: settings.localDomains.first ?? configuration.hostname,
             hostname: configuration.hostname, maxMessageSize: settings.maxMessageSize, logger: logger)
+        let dns = DNSResolver(configuration: configuration.dns.resolverConfiguration, group: group)
         let runner = QueueRunner(
             queue: queue, resolver: resolver, agent: StoreDeliveryAgent(accounts: accounts, stores: stores),
-            configuration: settings.runnerConfiguration(hostname: configuration.hostname), logger: logger, pickup: pickup)
+            configuration: settings.runnerConfiguration(hostname: configuration.hostname), logger: logger, pickup: pickup,
+            remote: settings.remoteDeliveryAgent(hostname: configuration.hostname, dns: dns))
         state.setQueueControl(QueueControl(runner: runner))
         return [server, QueueRunnerService(runner: runner)]
     }

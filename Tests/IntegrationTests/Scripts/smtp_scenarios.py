@@ -3,7 +3,7 @@
 a raw socket for PIPELINING). Prints one JSON object on stdout.
 
 usage: smtp_scenarios.py SCENARIO HOST PORT ARGS...
-  send FROM RCPTS(comma) MESSAGE_HEX            smtplib, BODY=8BITMIME
+  send FROM RCPTS(comma) MESSAGE_HEX [OPTIONS]  smtplib, BODY=8BITMIME or the MAIL options given (comma)
   pipelined FROM RCPT MESSAGE_HEX               MAIL, RCPT, DATA in one write
   submission USER PASSWORD FROM RCPTS MESSAGE_HEX   STARTTLS, AUTH PLAIN
   burst RCPT PREFIX FIRST COUNT                 one connection per message, subject PREFIX-N;
@@ -47,11 +47,12 @@ def main():
     result = {}
     if scenario == "send":
         sender, rcpts, message = args[0], args[1].split(","), bytes.fromhex(args[2])
+        options = args[3].split(",") if len(args) > 3 else ["BODY=8BITMIME"]
         client = smtplib.SMTP(host, port, timeout=60)
         client.ehlo("client.example")
         result["features"] = sorted(client.esmtp_features.keys())
         try:
-            refused = client.sendmail(sender, rcpts, message, mail_options=["BODY=8BITMIME"])
+            refused = client.sendmail(sender, rcpts, message, mail_options=options)
             result["refused"] = {k: [v[0], v[1].decode()] for k, v in refused.items()}
             result["code"] = 250
         except smtplib.SMTPRecipientsRefused as error:
