@@ -3,6 +3,7 @@
 // temporary failures get their log line (STYLE.md rule 8); passwords and
 // message bytes are never logged. Also the authenticator over the account
 // store that the Suite plugs in.
+import DNS
 import Logging
 import MailStore
 import NIOCore
@@ -14,16 +15,25 @@ public struct SMTPPerformer: EffectPerformer {
     let spool: any MessageSpool
     let authenticator: any SMTPAuthenticator
     let resolver: any RecipientResolver
+    /// For the client's name in Received; nil answers "unknown".
+    let dns: (any DNSLookup)?
 
-    public init(spool: any MessageSpool, authenticator: any SMTPAuthenticator, resolver: any RecipientResolver) {
+    public init(
+        spool: any MessageSpool, authenticator: any SMTPAuthenticator, resolver: any RecipientResolver,
+        dns: (any DNSLookup)? = nil
+    ) {
         self.spool = spool
         self.authenticator = authenticator
         self.resolver = resolver
+        self.dns = dns
     }
 
     public func perform(_ effect: SMTPEffect, context: EffectContext) async -> SMTPEffectResult {
         let logger = context.logger
         switch effect {
+        case .lookUpPeerName(let address):
+            guard let dns else { return .peerName(nil) }
+            return .peerName(await PeerNameLookup.verifiedName(of: address, using: dns))
         case .authenticate(let username, let password):
             let outcome = await authenticator.authenticate(username: username, password: password)
             switch outcome {

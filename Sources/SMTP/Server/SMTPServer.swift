@@ -1,6 +1,7 @@
 // The SMTP service on the shared transport (like POP3Server): builds the
 // TCPServer that runs one SMTPSession per connection, independent of Suite
 // and of the concrete queue (they come in as protocols).
+import DNS
 import Logging
 import NIOCore
 import NIOSSL
@@ -14,14 +15,14 @@ public enum SMTPServer {
     public static func make(
         configuration: SMTPConfiguration, listeners: [ListenerSpec], limits: SessionLimits, tls: NIOSSLContext?,
         spool: any MessageSpool, authenticator: any SMTPAuthenticator, resolver: any RecipientResolver,
-        group: any EventLoopGroup, logger: Logger, clock: SMTPClock = .system
+        dns: (any DNSLookup)? = nil, group: any EventLoopGroup, logger: Logger, clock: SMTPClock = .system
     ) -> TCPServer<SMTPPerformer> {
         var configuration = configuration
         if tls == nil { configuration.startTLSAvailable = false }
         let settings = configuration
         return TCPServer(
             service: "smtp", listeners: listeners, limits: limits, tls: tls,
-            performer: SMTPPerformer(spool: spool, authenticator: authenticator, resolver: resolver),
+            performer: SMTPPerformer(spool: spool, authenticator: authenticator, resolver: resolver, dns: dns),
             group: group, logger: logger,
             busyReply: { reason in
                 let text = reason == .tooManyConnectionsFromClient ? "too many connections from your address" : "too many connections"

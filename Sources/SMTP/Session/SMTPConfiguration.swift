@@ -62,6 +62,8 @@ public struct SMTPConfiguration: Sendable {
     public var maxCommands: Int
     /// Message bytes gathered before they are handed to the spool.
     public var spoolChunkSize: Int
+    /// Look up the client's verified reverse DNS name before the greeting.
+    public var peerNameLookup: Bool
 
     public init(
         hostname: String,
@@ -84,8 +86,10 @@ public struct SMTPConfiguration: Sendable {
         maxAuthFailures: Int = 3,
         maxBadCommands: Int = 20,
         maxCommands: Int = 100_000,
-        spoolChunkSize: Int = 256 * 1024
+        spoolChunkSize: Int = 256 * 1024,
+        peerNameLookup: Bool = false
     ) {
+        self.peerNameLookup = peerNameLookup
         self.hostname = hostname
         self.relayPolicy = relayPolicy
         self.postmasterDomain = postmasterDomain ?? Self.firstLocalDomain(relayPolicy) ?? hostname

@@ -6,6 +6,8 @@ import NIOCore
 public enum SMTPEffect: Sendable, CustomStringConvertible {
     /// Check SASL credentials.
     case authenticate(username: String, password: String)
+    /// The client's forward-confirmed reverse DNS name (for Received).
+    case lookUpPeerName(String)
     /// Does this local recipient exist (accounts and aliases)?
     case lookupRecipient(MailAddress)
     /// EXPN, when enabled.
@@ -24,6 +26,7 @@ public enum SMTPEffect: Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .authenticate(let username, _): return "authenticate(\(username.prefix(64)), <password>)"
+        case .lookUpPeerName(let address): return "lookUpPeerName(\(address))"
         case .lookupRecipient(let address): return "lookupRecipient(\(address))"
         case .expand(let address): return "expand(\(address))"
         case .pause(let duration): return "pause(\(duration))"
@@ -37,6 +40,8 @@ public enum SMTPEffect: Sendable, CustomStringConvertible {
 
 public enum SMTPEffectResult: Sendable {
     case authenticated(SMTPAuthOutcome)
+    /// Nil: no name, or one whose addresses do not include the client's.
+    case peerName(String?)
     case recipient(RecipientStatus)
     case expansion(ExpansionStatus)
     case paused

@@ -153,7 +153,8 @@ extension SMTPSession {
         }
         let now = clock.now()
         let stamp = ReceivedStamp(
-            heloName: session.helo, clientIP: session.remoteIP, serverHostname: configuration.hostname,
+            heloName: session.helo, clientIP: session.remoteIP, clientHostName: session.clientHostName,
+            serverHostname: configuration.hostname,
             withProtocol: ReceivedProtocol(
                 extended: session.extended, tls: session.isTLS, authenticated: session.identity != nil,
                 smtpUTF8: open.parameters.smtpUTF8),

@@ -51,8 +51,19 @@ public struct SMTPSession: SessionMachine {
     public mutating func connected(_ connection: ConnectionInfo) -> [Action] {
         session.connection = connection
         session.role = configuration.listenerRoles[connection.listener] ?? .mx
-        // RFC 5321 §4.5.3.2.7: wait at least 5 minutes for each command.
-        return [send(.greeting(configuration.hostname)), .setReadTimeout(configuration.commandTimeout)]
+        // The name goes into Received (RFC 5321 §4.4); it is looked up
+        // before the greeting, as Postfix does, so the session never waits
+        // on DNS in the middle of a transaction.
+        if configuration.peerNameLookup, !connection.isLoopback, let address = connection.remoteAddress?.ipAddress {
+            state = .waiting(.peerName)
+            return [.perform(.lookUpPeerName(address))]
+        }
+        return greeting()
+    }
+
+    /// RFC 5321 §4.5.3.2.7: wait at least 5 minutes for each command.
+    private func greeting() -> [Action] {
+        [send(.greeting(configuration.hostname)), .setReadTimeout(configuration.commandTimeout)]
     }
 
     public mutating func tlsEstablished(_ connection: ConnectionInfo) -> [Action] {
@@ -111,6 +122,10 @@ public struct SMTPSession: SessionMachine {
     public mutating func completed(_ result: SMTPEffectResult) -> [Action] {
         guard case .waiting(let pending) = state else { return [] }
         switch (pending, result) {
+        case (.peerName, .peerName(let name)):
+            session.clientHostName = name
+            state = .commands
+            return greeting()
         case (.authenticate, .authenticated(let outcome)):
             return authenticated(outcome)
         case (.authPause(let close), .paused):

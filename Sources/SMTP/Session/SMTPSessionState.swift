@@ -12,6 +12,8 @@ struct SessionInfo: Sendable {
     var role = SMTPListenerRole.mx
     /// The EHLO/HELO argument; nil before it (and after STARTTLS).
     var helo: String?
+    /// The client's verified reverse DNS name; nil is "unknown" in Received.
+    var clientHostName: String?
     /// EHLO (true) or HELO (false).
     var extended = false
     var identity: SMTPIdentity?
@@ -87,6 +89,7 @@ enum Transfer: Sendable, Equatable {
 
 /// What the session waits for while an effect runs.
 enum PendingEffect: Sendable {
+    case peerName
     case authenticate
     case authPause(close: Bool)
     case lookup(EnvelopeRecipient)

@@ -49,6 +49,8 @@ public struct SMTPSettings: Sendable, Equatable {
     public let maxMessageSize: Int
     /// Most recipients of one transaction.
     public let maxRecipients: Int
+    /// Look up the client's name (forward-confirmed reverse DNS) for Received.
+    public let peerNameLookup: Bool
     /// The aliases file.
     public let aliases: ConfigPath
     /// The smarthost for all outgoing mail; nil: deliver by MX lookup.
@@ -105,6 +107,10 @@ public struct SMTPSettings: Sendable, Equatable {
         maxRecipients = r.read(
             "max_recipients", IntegerKind(range: 1...100_000), default: 100,
             doc: "Most recipients of one message; more get 452 (RFC 5321 §4.5.3.1.8 asks for at least 100)."
+        )
+        peerNameLookup = r.read(
+            "peer_name_lookup", BooleanKind(), default: true,
+            doc: "Name the client in Received by its reverse DNS, when the name's own addresses\ninclude the client's (RFC 5321 §4.4); \"unknown\" otherwise. Loopback clients are\nnot looked up."
         )
         aliases = r.read(
             "aliases", PathKind(), default: "aliases",

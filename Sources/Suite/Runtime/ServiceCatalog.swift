@@ -117,7 +117,9 @@ struct ServiceCatalog {
         let smtp = SMTPConfiguration(
             hostname: configuration.hostname,
             relayPolicy: .standard(localDomains: settings.localDomains, trustedNetworks: settings.trustedNetworks),
-            maxMessageSize: settings.maxMessageSize, maxRecipients: settings.maxRecipients)
+            maxMessageSize: settings.maxMessageSize, maxRecipients: settings.maxRecipients,
+            peerNameLookup: settings.peerNameLookup)
+        let dns = DNSResolver(configuration: configuration.dns.resolverConfiguration, group: group)
         let listeners =
             settings.service.listen.map { ListenerSpec(name: "smtp", endpoint: $0.endpoint, configKey: "[smtp] listen") }
             + settings.submission.map {
@@ -132,12 +134,11 @@ struct ServiceCatalog {
                 maxConnections: settings.maxConnections, maxConnectionsPerClient: settings.maxConnectionsPerClient,
                 drainTimeout: TimeAmount(configuration.shutdownTimeout)),
             tls: tls, spool: queue, authenticator: AccountAuthenticator(accounts: accounts), resolver: resolver,
-            group: group, logger: logger)
+            dns: dns, group: group, logger: logger)
         state.register(server.summary)
         let pickup = MaildropPickup(
             queueDirectory: queue.directory, spool: queue, domain: settings.localDomains.first ?? configuration.hostname,
             hostname: configuration.hostname, maxMessageSize: settings.maxMessageSize, logger: logger)
-        let dns = DNSResolver(configuration: configuration.dns.resolverConfiguration, group: group)
         let runner = QueueRunner(
             queue: queue, resolver: resolver, agent: StoreDeliveryAgent(accounts: accounts, stores: stores),
             configuration: settings.runnerConfiguration(hostname: configuration.hostname), logger: logger, pickup: pickup,

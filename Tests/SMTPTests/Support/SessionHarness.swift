@@ -2,6 +2,7 @@
 // FrameDecoder (so DATA dot-stuffing and BDAT counting are the real ones),
 // effects run inline through the real SMTPPerformer against the twins, and
 // the replies are collected as text. STARTTLS completes at once.
+import DNS
 import Foundation
 import Logging
 import MailStore
@@ -63,7 +64,7 @@ struct SessionHarness {
     init(
         spool: MemorySpool, peer: String = "192.0.2.7", listener: String = "smtp", tls: Bool = false,
         configuration: SMTPConfiguration = configuration(), chunkSize: Int = FrameDecoder.defaultChunkSize,
-        authenticator: MemoryAuthenticator = users
+        authenticator: MemoryAuthenticator = users, dns: (any DNSLookup)? = nil
     ) {
         let address = try? SocketAddress(ipAddress: peer, port: 40_000)
         connection = ConnectionInfo(
@@ -73,7 +74,7 @@ struct SessionHarness {
             maxLineLength: SMTPCommandTable.longestCommandLine, lineEndings: .strict, maxChunkSize: chunkSize)
         performer = SMTPPerformer(
             spool: spool, authenticator: authenticator,
-            resolver: AliasingRecipientResolver(aliases: Self.aliases(), directory: Self.directory))
+            resolver: AliasingRecipientResolver(aliases: Self.aliases(), directory: Self.directory), dns: dns)
     }
 
     mutating func connect() async {
