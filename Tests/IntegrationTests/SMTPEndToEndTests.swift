@@ -100,6 +100,23 @@ struct SMTPEndToEndTests {
         try await smtp.stop()
     }
 
+    /// `chappe reload` re-reads the aliases file (as `newaliases` and
+    /// `postfix reload` do): a new list takes mail without a restart.
+    @Test func reloadReReadsTheAliasesFile() async throws {
+        let smtp = try await SMTPFixture.start()
+        defer { smtp.cleanUp() }
+        let before = try await smtp.scenario("send", "carol@remote.test", "team@example.test", hex(Self.message))
+        #expect((before["refused"] as? [String: [Any]])?["team@example.test"]?.first as? Int == 550, "\(before)")
+        try "# the new list\nteam: bob\n".write(to: smtp.sandbox.etc.appendingPathComponent("aliases"), atomically: true, encoding: .utf8)
+        let reloaded = try Chappe.run(["reload", "--config", smtp.sandbox.configFile.path])
+        #expect(reloaded.status == 0 && reloaded.stdout.contains("smtp: aliases re-read from"), "\(reloaded.stdout) \(reloaded.stderr)")
+        let after = try await smtp.scenario("send", "carol@remote.test", "team@example.test", hex(Self.message))
+        #expect(after["code"] as? Int == 250, "\(after)")
+        let delivered = try await smtp.waitForMessages(1)
+        #expect(Array((delivered.first ?? []).suffix(Self.message.utf8.count)) == Array(Self.message.utf8))
+        try await smtp.stop()
+    }
+
     // MARK: - swaks
 
     /// swaks sends the data file and then CRLF (so a file without a final

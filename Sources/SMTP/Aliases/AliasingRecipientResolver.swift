@@ -7,6 +7,7 @@
 // configured target, mail for it goes to the oldest account
 // (`deliveryMailboxes`), so a fresh installation with one user works.
 import MailStore
+import Synchronization
 
 public protocol MailboxDirectory: Sendable {
     func mailboxExists(_ address: MailAddress) async throws -> Bool
@@ -26,12 +27,22 @@ extension AccountStore: MailboxDirectory {
 }
 
 public struct AliasingRecipientResolver: RecipientResolver {
-    public let aliases: AliasTable
+    /// Shared by every copy (the server's sessions, the queue runner), so
+    /// that `replaceAliases` after `chappe reload` reaches all of them.
+    private let table: AliasTableBox
     public let directory: any MailboxDirectory
 
     public init(aliases: AliasTable, directory: any MailboxDirectory) {
-        self.aliases = aliases
+        table = AliasTableBox(aliases)
         self.directory = directory
+    }
+
+    public var aliases: AliasTable { table.current }
+
+    /// Puts a re-read aliases file in service; expansions under way finish
+    /// with the table they started with.
+    public func replaceAliases(_ aliases: AliasTable) {
+        table.replace(aliases)
     }
 
     public func lookup(_ address: MailAddress) async -> RecipientStatus {
@@ -83,5 +94,20 @@ public struct AliasingRecipientResolver: RecipientResolver {
         }
         expansion.mailboxes = existing
         return (expansion, missing)
+    }
+}
+
+/// The alias table in service, swapped whole.
+private final class AliasTableBox: Sendable {
+    private let table: Mutex<AliasTable>
+
+    init(_ table: AliasTable) {
+        self.table = Mutex(table)
+    }
+
+    var current: AliasTable { table.withLock { $0 } }
+
+    func replace(_ table: AliasTable) {
+        self.table.withLock { $0 = table }
     }
 }

@@ -1,7 +1,7 @@
-// What a reload can change in a running server. Today log_level and the
-// DNS zones and rate limit are applied live; every other change is reported
-// as waiting for a restart, so an operator is never told a change took
-// effect when it did not.
+// What a reload can change in a running server. Today log_level, the DNS
+// zones and rate limit, and the contents of the SMTP aliases file are
+// applied live; every other change is reported as waiting for a restart, so
+// an operator is never told a change took effect when it did not.
 import Logging
 
 enum ConfigurationDifferences {

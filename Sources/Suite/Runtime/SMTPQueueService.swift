@@ -55,9 +55,11 @@ extension SMTPSettings {
         (dataDirectory as NSString).appendingPathComponent("queue")
     }
 
-    /// The aliases file, or an empty table (with postmaster) when it is missing.
-    func aliasTable(logger: Logger) throws -> AliasTable {
+    /// The aliases file, or an empty table (with postmaster) when it is
+    /// missing; `localDomains` (the ones in service) default to this section's.
+    func aliasTable(logger: Logger, localDomains: [String]? = nil) throws -> AliasTable {
         let path = aliases.path
+        let localDomains = localDomains ?? self.localDomains
         guard FileManager.default.fileExists(atPath: path) else {
             logger.notice("no aliases file at \(path); only mailboxes and postmaster receive mail")
             return AliasTable.empty(localDomains: localDomains)

@@ -114,6 +114,20 @@ struct ServiceCatalog {
             throw ServeFailure(status: 2, description: "[smtp] aliases \(settings.aliases.path): \(error)")
         }
         let resolver = AliasingRecipientResolver(aliases: aliases, directory: accounts)
+        // `chappe reload` re-reads the aliases file, as `newaliases` with
+        // `postfix reload` does; the local domains stay those in service
+        // (the relay policy was built with them).
+        let servingDomains = settings.localDomains
+        let logger = self.logger
+        state.onReload { fresh in
+            do {
+                let table = try fresh.smtp.aliasTable(logger: logger, localDomains: servingDomains)
+                resolver.replaceAliases(table)
+                return ["smtp: aliases re-read from \(fresh.smtp.aliases.path) (\(table.entries.count) names)"]
+            } catch {
+                return ["smtp: aliases not reloaded, the previous ones stay in service: \(error)"]
+            }
+        }
         let smtp = SMTPConfiguration(
             hostname: configuration.hostname,
             relayPolicy: .standard(localDomains: settings.localDomains, trustedNetworks: settings.trustedNetworks),
