@@ -26,8 +26,7 @@ work=/tmp/chappe-imap-bench
 user=bench@anchors.test
 pass=benchpass
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "FATAL: $*"; exit 1; }
+source "$here/../lib.sh"
 
 [ -n "$anchors" ] && [ -f "$anchors/load/imap_load.py" ] || die "anchors not found (set ANCHORS=.../shared/anchors)"
 load="$anchors/load/imap_load.py"
@@ -44,26 +43,7 @@ if [ -z "${CHAPPE:-}" ]; then
   CHAPPE="$(cd "$repo" && swift build -c release --show-bin-path)/chappe"
 fi
 
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-}
-trap cleanup EXIT
-
-wait_port() {  # wait_port PORT: until 127.0.0.1:PORT accepts (20 s at most)
-  for _ in $(seq 1 100); do
-    python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 1).close()" "$1" 2>/dev/null && return 0
-    sleep 0.2
-  done
-  return 1
-}
+trap stop_pids EXIT
 
 rm -rf "$work"; mkdir -p "$work/chappe/etc" "$work/dovecot"
 

@@ -26,8 +26,7 @@ pport=$((port + 1))
 work=/tmp/chappe-smtp-bench
 rcpt=bench@anchors.test
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "FATAL: $*"; exit 1; }
+source "$here/../lib.sh"
 
 [ -n "$anchors" ] && [ -x "$anchors/load/smtp_load.sh" ] || die "anchors not found (set ANCHORS=.../shared/anchors)"
 load="$anchors/load/smtp_load.sh"
@@ -45,26 +44,12 @@ if [ -z "${CHAPPE:-}" ]; then
   CHAPPE="$(cd "$repo" && swift build -c release --show-bin-path)/chappe"
 fi
 
-pids=()
 postfix_started=""
 cleanup() {
   [ -n "$postfix_started" ] && postfix -c "$work/postfix/etc" stop >/dev/null 2>&1 || true
-  local pid
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
+  stop_pids
 }
 trap cleanup EXIT
-
-wait_port() {  # wait_port PORT: until 127.0.0.1:PORT accepts (20 s at most)
-  for _ in $(seq 1 100); do
-    python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 1).close()" "$1" 2>/dev/null && return 0
-    sleep 0.2
-  done
-  return 1
-}
 
 rm -rf "$work"; mkdir -p "$work/chappe/etc" "$work/postfix"
 

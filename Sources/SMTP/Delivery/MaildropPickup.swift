@@ -37,16 +37,20 @@ public struct MaildropPickup: Sendable {
     /// Takes every waiting file; returns how many were queued.
     @discardableResult
     public func pickUp() async -> Int {
+        // The listing, reads and removals block: they run on the queue's
+        // I/O threads, like every other file operation of the queue.
+        let queueDirectory = self.queueDirectory
+        let names = (try? await QueueFiles.run { Maildrop.waiting(queueDirectory: queueDirectory) }) ?? []
         var queued = 0
-        for name in Maildrop.waiting(queueDirectory: queueDirectory) {
+        for name in names {
             let path = Maildrop.directory(inQueue: queueDirectory) + "/" + name
             do {
                 try await take(path)
-                unlink(path)
+                _ = try? await QueueFiles.run { unlink(path) }
                 queued += 1
             } catch {
                 logger.error("maildrop file \(name) refused, moved to queue/corrupt: \(error)")
-                rename(path, queueDirectory + "/corrupt/maildrop-" + name)
+                _ = try? await QueueFiles.run { rename(path, queueDirectory + "/corrupt/maildrop-" + name) }
             }
         }
         return queued
@@ -55,7 +59,8 @@ public struct MaildropPickup: Sendable {
     private func take(_ path: String) async throws {
         // The options line and the sendmail conventions may add a little to
         // the message; the prepared message is checked exactly below.
-        let dropped = try Maildrop.read(path, maxBytes: maxMessageSize + 64 * 1024)
+        let maxBytes = maxMessageSize + 64 * 1024
+        let dropped = try await QueueFiles.run { try Maildrop.read(path, maxBytes: maxBytes) }
         var submission = LocalSubmission(user: Maildrop.userName(dropped.owner), domain: domain, hostname: hostname)
         submission.userID = dropped.owner
         submission.recipients = dropped.options.recipients

@@ -7,44 +7,19 @@
 #   postfix_mx.sh stop DIR
 set -euo pipefail
 export PATH="$PATH:/usr/sbin"
+source "$(dirname "$0")/postfix_common.sh"
 command="$1"; dir="$2"
 case "$command" in
 start)
   port="$3"; domain="$4"
   vuid=$(id -u nobody); vgid=$(getent group nogroup | cut -d: -f3)
-  mkdir -p "$dir/etc" "$dir/queue" "$dir/data" "$dir/vmail"
-  chown postfix:postfix "$dir/data"
+  postfix_write_config "$dir" "$port" mx.postfix.test postfix.test
+  mkdir -p "$dir/vmail"
   chown "$vuid:$vgid" "$dir/vmail"
   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/etc/key.pem" -out "$dir/etc/cert.pem" \
     -days 2 -subj "/CN=mx.postfix.test" 2>/dev/null
   chmod 600 "$dir/etc/key.pem"
-  cat > "$dir/etc/main.cf" <<CF
-compatibility_level = 3.6
-config_directory = $dir/etc
-queue_directory = $dir/queue
-data_directory = $dir/data
-meta_directory = /etc/postfix
-command_directory = /usr/sbin
-daemon_directory = /usr/lib/postfix/sbin
-shlib_directory = /usr/lib/postfix
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.postfix.test
-mydomain = postfix.test
-myorigin = postfix.test
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-alias_maps =
-alias_database =
-local_recipient_maps =
-smtp_host_lookup = native
-disable_dns_lookups = yes
-smtputf8_enable = no
-biff = no
-maillog_file = $dir/maillog
-maillog_file_prefixes = /tmp
+  cat >> "$dir/etc/main.cf" <<CF
 virtual_mailbox_domains = $domain
 virtual_mailbox_base = $dir/vmail
 virtual_mailbox_maps = static:inbox/
@@ -58,27 +33,9 @@ smtpd_tls_key_file = $dir/etc/key.pem
 smtpd_tls_received_header = yes
 smtpd_tls_loglevel = 1
 CF
-  cat > "$dir/etc/master.cf" <<CF
-127.0.0.1:$port inet n - n - - smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
+  cat >> "$dir/etc/master.cf" <<CF
 virtual   unix  -       n       n       -       -       virtual
 tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
 CF
   postfix -c "$dir/etc" check
   postfix -c "$dir/etc" start
